@@ -1,0 +1,447 @@
+// conn.go: one web-server connection: the record reader and its dispatch.
+
+package fcgi
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"scriptsrv/cgi"
+)
+
+var errDrainDone = errors.New("fcgi: connection drained")
+
+type conn struct {
+	srv    *Server
+	rwc    net.Conn
+	peer   string
+	br     *bufio.Reader
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	log    *slog.Logger
+
+	wmu  sync.Mutex // serialises whole writes
+	werr error
+
+	mu       sync.Mutex // guards reqs and closing
+	reqs     map[uint16]*request
+	closing  bool // a request without KEEP_CONN ended: drain, then close
+	handlers sync.WaitGroup
+}
+
+func newConn(s *Server, rwc net.Conn) *conn {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c := &conn{srv: s, rwc: rwc, peer: peerName(rwc), ctx: ctx, cancel: cancel, reqs: map[uint16]*request{}}
+	c.log = s.logger()
+	return c
+}
+
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxRecord+1024) }}
+
+// serve reads records until the peer closes, a protocol error, or shutdown.
+func (c *conn) serve() {
+	defer c.srv.dropConn(c)
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(c.rwc)
+	err := c.readLoop()
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errDrainDone) && !errors.Is(err, net.ErrClosed) {
+		if errors.Is(err, errProtocol) {
+			c.log.Warn("fastcgi: protocol error; closing connection", "peer", c.peer, "error", err)
+		} else if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.log.Info("fastcgi: connection timed out", "peer", c.peer)
+		} else {
+			c.log.Debug("fastcgi: connection read error", "peer", c.peer, "error", err)
+		}
+	}
+	c.abortAll(ErrAborted)
+	c.handlers.Wait()
+	c.rwc.Close()
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+}
+
+// abortAll cancels every request on the connection and unblocks the reader.
+func (c *conn) abortAll(cause error) {
+	c.cancel(cause)
+	c.rwc.SetReadDeadline(time.Now())
+}
+
+// closeIfIdle wakes the reader so it exits when no request is in progress.
+func (c *conn) closeIfIdle() {
+	c.mu.Lock()
+	idle := len(c.reqs) == 0
+	c.mu.Unlock()
+	if idle {
+		c.rwc.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *conn) readLoop() error {
+	for {
+		// Wait for the first byte under the idle rules, then for the rest
+		// of the record under the stall timeout.
+		if err := c.setReadDeadline(1); err != nil {
+			return err
+		}
+		_, err := c.br.Peek(1)
+		if err == nil {
+			if err = c.setReadDeadline(headerLen); err != nil {
+				return err
+			}
+		}
+		var hb []byte
+		if err == nil {
+			hb, err = c.br.Peek(headerLen)
+		}
+		if err != nil {
+			if c.stopReading(err) {
+				return err
+			}
+			continue
+		}
+		h, err := parseHeader(hb)
+		if err != nil {
+			return err
+		}
+		n := headerLen + int(h.ContentLength) + int(h.PaddingLength)
+		if err := c.setReadDeadline(n); err != nil {
+			return err
+		}
+		rec, err := c.br.Peek(n)
+		if err != nil {
+			if err == io.EOF {
+				err = fmt.Errorf("%w: truncated %s record", errProtocol, h.Type)
+			}
+			if c.stopReading(err) {
+				return err
+			}
+			continue
+		}
+		content := rec[headerLen : headerLen+int(h.ContentLength)]
+		err = c.dispatch(h, content)
+		c.br.Discard(n)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// stopReading decides after a read error: a deadline that fired while
+// shutting down with requests still running is not fatal.
+func (c *conn) stopReading(err error) bool {
+	if c.ctx.Err() != nil {
+		return true
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	c.mu.Lock()
+	busy, closing := len(c.reqs) > 0, c.closing
+	c.mu.Unlock()
+	if closing {
+		return true
+	}
+	if c.srv.inShut.Load() {
+		return !busy
+	}
+	return true
+}
+
+// setReadDeadline arms the right timeout before the reader may block
+// waiting for need bytes: the stall timeout in the middle of a record or a
+// request, the idle timeout between requests, none while handlers run.
+func (c *conn) setReadDeadline(need int) error {
+	if c.br.Buffered() >= need {
+		return nil
+	}
+	c.mu.Lock()
+	stalled, closing := c.br.Buffered() > 0, c.closing
+	for _, r := range c.reqs {
+		if !r.stdinDone {
+			stalled = true
+			break
+		}
+	}
+	idle := len(c.reqs) == 0
+	c.mu.Unlock()
+	if closing {
+		return nil // closeAfter set the drain deadline
+	}
+	if c.srv.inShut.Load() && idle {
+		return errDrainDone
+	}
+	d := c.srv.idleTimeout()
+	if stalled {
+		d = c.srv.stallTimeout()
+	} else if !idle {
+		d = 0 // requests are running: their own timeouts apply
+	}
+	var t time.Time
+	if d > 0 {
+		t = time.Now().Add(d)
+	}
+	if err := c.rwc.SetReadDeadline(t); err != nil {
+		return err
+	}
+	// abortAll and Shutdown cancel first, then poke the deadline: looking
+	// again after setting ours means no wake-up is lost.
+	if err := context.Cause(c.ctx); err != nil {
+		return err
+	}
+	if c.srv.inShut.Load() && idle {
+		return errDrainDone
+	}
+	return nil
+}
+
+func (c *conn) dispatch(h header, content []byte) error {
+	if h.ID == 0 {
+		return c.management(h, content)
+	}
+	switch h.Type {
+	case typeBeginRequest:
+		return c.begin(h, content)
+	case typeGetValues, typeGetValuesResult, typeUnknownType:
+		return fmt.Errorf("%w: %s with request id %d", errProtocol, h.Type, h.ID)
+	}
+	c.mu.Lock()
+	r := c.reqs[h.ID]
+	c.mu.Unlock()
+	if r == nil {
+		return nil // inactive id: ignored, as the spec says
+	}
+	switch h.Type {
+	case typeParams:
+		return c.params(r, content)
+	case typeStdin:
+		c.stdin(r, content)
+	case typeAbortRequest:
+		c.abort(r)
+	case typeData:
+		// Only the Filter role reads DATA, and it is not supported.
+	default:
+		c.log.Warn("fastcgi: ignoring unexpected record", "peer", c.peer, "id", h.ID, "type", h.Type.String())
+	}
+	return nil
+}
+
+func (c *conn) begin(h header, content []byte) error {
+	if len(content) != 8 {
+		return fmt.Errorf("%w: BEGIN_REQUEST of %d bytes, want 8", errProtocol, len(content))
+	}
+	role := binary.BigEndian.Uint16(content)
+	keep := content[2]&flagKeepConn != 0
+	c.mu.Lock()
+	_, active := c.reqs[h.ID]
+	n := len(c.reqs)
+	closing := c.closing
+	c.mu.Unlock()
+	if active {
+		return fmt.Errorf("%w: duplicate request id %d", errProtocol, h.ID)
+	}
+	if closing {
+		return nil
+	}
+	if role != roleResponder && role != roleAuthorizer {
+		c.log.Info("fastcgi: unsupported role", "peer", c.peer, "id", h.ID, "role", role)
+		c.writeEnd(h.ID, 0, statusUnknownRole, keep)
+		return nil
+	}
+	if n >= c.srv.maxReqsPerConn() || c.srv.liveReqs.Load() >= int64(c.srv.maxReqs()) {
+		c.log.Warn("fastcgi: too many requests; answering 503", "peer", c.peer, "id", h.ID,
+			"conn_requests", n, "max_reqs", c.srv.maxReqs())
+		c.writeStatusOnly(h.ID, 503, keep)
+		return nil
+	}
+	r := newRequest(c, h.ID, keep, cgi.Role(role))
+	c.mu.Lock()
+	c.reqs[h.ID] = r
+	c.mu.Unlock()
+	c.srv.liveReqs.Add(1)
+	return nil
+}
+
+func (c *conn) params(r *request, content []byte) error {
+	if r.paramsDone {
+		c.log.Warn("fastcgi: ignoring PARAMS after the end of params", "peer", c.peer, "id", r.id)
+		return nil
+	}
+	if len(content) > 0 {
+		if len(r.rawParams)+len(content) > c.srv.maxParams() {
+			c.log.Warn("fastcgi: params exceed the limit; answering 431", "peer", c.peer, "id", r.id, "limit", c.srv.maxParams())
+			c.failEarly(r, 431)
+			return nil
+		}
+		r.rawParams = append(r.rawParams, content...)
+		return nil
+	}
+	r.paramsDone = true
+	ps, err := decodeParams(r.rawParams)
+	r.rawParams = nil
+	if err != nil {
+		c.log.Warn("fastcgi: bad params; answering 400", "peer", c.peer, "id", r.id, "error", err)
+		c.failEarly(r, 400)
+		return nil
+	}
+	if r.role == cgi.Authorizer {
+		r.stdinDone = true
+		r.body.end()
+	}
+	r.start(ps)
+	return nil
+}
+
+func (c *conn) stdin(r *request, content []byte) {
+	if !r.paramsDone {
+		c.log.Warn("fastcgi: STDIN before the end of params; answering 400", "peer", c.peer, "id", r.id)
+		c.failEarly(r, 400)
+		return
+	}
+	if r.stdinDone {
+		return
+	}
+	if len(content) == 0 {
+		r.stdinDone = true
+		r.body.end()
+		return
+	}
+	r.body.write(content)
+}
+
+func (c *conn) abort(r *request) {
+	r.cancel(ErrAborted)
+	if !r.started {
+		c.finishUnstarted(r, 0)
+	}
+}
+
+// failEarly answers a request whose handler has not started.
+func (c *conn) failEarly(r *request, status int) {
+	r.cancel(errors.New("fcgi: request refused"))
+	c.finishUnstarted(r, status)
+}
+
+// finishUnstarted ends a request whose handler never ran: a status-only
+// response (when status > 0) and END_REQUEST.
+func (c *conn) finishUnstarted(r *request, status int) {
+	c.remove(r)
+	r.body.close()
+	if status > 0 {
+		c.writeStatusOnly(r.id, status, r.keepConn)
+	} else {
+		c.writeEnd(r.id, 1, statusRequestComplete, r.keepConn)
+	}
+}
+
+// remove makes the request's id inactive. It is called before END_REQUEST
+// is written, so the peer may reuse the id as soon as it sees it.
+func (c *conn) remove(r *request) {
+	c.mu.Lock()
+	if c.reqs[r.id] == r {
+		delete(c.reqs, r.id)
+		c.srv.liveReqs.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) management(h header, content []byte) error {
+	switch h.Type {
+	case typeGetValues:
+		ps, err := decodeParams(content)
+		if err != nil {
+			return fmt.Errorf("%w: GET_VALUES: %v", errProtocol, err)
+		}
+		return c.write(appendRecord(nil, typeGetValuesResult, 0, c.getValues(ps)))
+	case typeBeginRequest, typeParams, typeStdin, typeAbortRequest, typeData:
+		if h.Type == typeBeginRequest {
+			return fmt.Errorf("%w: BEGIN_REQUEST with request id 0", errProtocol)
+		}
+	}
+	c.log.Debug("fastcgi: unknown management record", "peer", c.peer, "type", h.Type.String())
+	body := [8]byte{byte(h.Type)}
+	return c.write(appendRecord(nil, typeUnknownType, 0, body[:]))
+}
+
+func (c *conn) getValues(asked []cgi.Param) []byte {
+	var out []byte
+	seen := map[string]bool{}
+	for _, p := range asked {
+		if seen[p.Name] {
+			continue
+		}
+		seen[p.Name] = true
+		switch p.Name {
+		case "FCGI_MAX_CONNS":
+			out = appendPair(out, p.Name, fmt.Sprint(c.srv.maxConns()))
+		case "FCGI_MAX_REQS":
+			out = appendPair(out, p.Name, fmt.Sprint(c.srv.maxReqs()))
+		case "FCGI_MPXS_CONNS":
+			out = appendPair(out, p.Name, "1")
+		}
+	}
+	return out
+}
+
+// write sends b in one Write. After a write error the connection is done:
+// every request on it is cancelled and later writes fail at once.
+func (c *conn) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	c.rwc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
+	if _, err := c.rwc.Write(b); err != nil {
+		c.werr = err
+		c.log.Debug("fastcgi: write failed; closing connection", "peer", c.peer, "error", err)
+		c.abortAll(ErrAborted)
+		return err
+	}
+	return nil
+}
+
+// writeEnd sends END_REQUEST for a request that produced no output.
+func (c *conn) writeEnd(id uint16, appStatus uint32, protocolStatus uint8, keep bool) {
+	c.write(appendEndRequest(nil, id, appStatus, protocolStatus))
+	if !keep {
+		c.closeAfter()
+	}
+}
+
+// writeStatusOnly sends a header-only CGI response and END_REQUEST.
+func (c *conn) writeStatusOnly(id uint16, status int, keep bool) {
+	block := fmt.Sprintf("Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n", status, statusText(status))
+	if status == 503 {
+		block += "Retry-After: 1\r\n"
+	}
+	block += "\r\n"
+	out := appendRecord(nil, typeStdout, id, []byte(block))
+	out = appendRecord(out, typeStdout, id, nil)
+	out = appendEndRequest(out, id, 1, statusRequestComplete)
+	c.write(out)
+	if !keep {
+		c.closeAfter()
+	}
+}
+
+// closeAfter is called once a request without KEEP_CONN has ended: stop
+// writing, keep reading (and discarding) briefly so the web server's last
+// STDIN writes do not fail, then close.
+func (c *conn) closeAfter() {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(2 * time.Second))
+}

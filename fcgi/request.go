@@ -1,0 +1,70 @@
+// request.go: one request's state and the goroutine that runs its handler.
+
+package fcgi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+
+	"scriptsrv/cgi"
+)
+
+type request struct {
+	c        *conn
+	id       uint16
+	keepConn bool
+	role     cgi.Role
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	body     *body
+
+	// Owned by the connection reader.
+	rawParams  []byte
+	paramsDone bool
+	stdinDone  bool
+	started    bool
+}
+
+func newRequest(c *conn, id uint16, keep bool, role cgi.Role) *request {
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	r := &request{c: c, id: id, keepConn: keep, role: role, ctx: ctx, cancel: cancel}
+	r.body = newBody(ctx, c.srv.bodyMemory(), c.srv.MaxBody, c.srv.TempDir)
+	return r
+}
+
+// start runs the handler on its own goroutine, so the connection reader
+// keeps reading whatever the handler does.
+func (r *request) start(ps cgi.Params) {
+	r.started = true
+	r.c.handlers.Add(1)
+	go r.run(ps)
+}
+
+func (r *request) run(ps cgi.Params) {
+	defer r.c.handlers.Done()
+	w := newResponse(r)
+	req := cgi.NewRequest(r.ctx, ps, r.body)
+	req.Role = r.role
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				r.c.log.Error("fastcgi: handler panic", "peer", r.c.peer, "id", r.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				w.failed = true
+				if !w.wroteHeader {
+					w.header = http.Header{}
+					w.WriteHeader(http.StatusInternalServerError)
+				}
+			}
+		}()
+		r.c.srv.Handler.ServeCGI(w, req)
+	}()
+	r.cancel(context.Canceled)
+	r.c.remove(r)
+	r.body.close()
+	w.finish()
+	if !r.keepConn {
+		r.c.closeAfter()
+	}
+}

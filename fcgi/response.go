@@ -1,0 +1,219 @@
+// response.go: the cgi.ResponseWriter that turns a handler's output into
+// STDOUT/STDERR records and END_REQUEST.
+
+package fcgi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+)
+
+// bufSize holds one full record plus the empty STDOUT and END_REQUEST that
+// may follow it in the final write.
+const bufSize = headerLen + maxContent + 7 + headerLen + 16
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bufSize); return &b }}
+
+var errAfterEnd = errors.New("fcgi: write after the response ended")
+
+// response accumulates STDOUT content after an 8-byte gap reserved for the
+// record header, so a record goes out with one Write and no copy.
+type response struct {
+	r           *request
+	mu          sync.Mutex
+	header      http.Header
+	status      int
+	wroteHeader bool
+	failed      bool
+	ended       bool
+	stderrUsed  bool
+	bufp        *[]byte
+	buf         []byte
+	err         error
+}
+
+func newResponse(r *request) *response {
+	w := &response{r: r}
+	w.bufp = bufPool.Get().(*[]byte)
+	w.buf = append((*w.bufp)[:0], zeros[:headerLen]...)
+	return w
+}
+
+func (w *response) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{}
+	}
+	return w.header
+}
+
+func (w *response) WriteHeader(status int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writeHeaderLocked(status)
+}
+
+func (w *response) writeHeaderLocked(status int) {
+	if w.wroteHeader || w.ended {
+		return
+	}
+	if status < 100 || status > 999 {
+		status = http.StatusInternalServerError
+	}
+	w.wroteHeader = true
+	w.status = status
+	w.appendContent(appendHeaderBlock(nil, status, w.header))
+}
+
+// appendHeaderBlock serialises a CGI header block with an explicit Status
+// line (Caddy only reads Status; it never infers 302 from Location).
+func appendHeaderBlock(dst []byte, status int, h http.Header) []byte {
+	dst = append(dst, "Status: "...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, statusText(status)...)
+	dst = append(dst, "\r\n"...)
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	if len(keys) > 1 {
+		sort.Strings(keys)
+	}
+	for _, k := range keys {
+		for _, v := range h[k] {
+			dst = append(dst, k...)
+			dst = append(dst, ": "...)
+			dst = append(dst, v...)
+			dst = append(dst, "\r\n"...)
+		}
+	}
+	return append(dst, "\r\n"...)
+}
+
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "Status " + strconv.Itoa(code)
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return 0, errAfterEnd
+	}
+	if !w.wroteHeader {
+		w.writeHeaderLocked(http.StatusOK)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	w.appendContent(p)
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+// appendContent adds STDOUT content, sending a record each time 65535
+// bytes are buffered.
+func (w *response) appendContent(p []byte) {
+	for len(p) > 0 && w.err == nil {
+		room := headerLen + maxContent - len(w.buf)
+		n := min(room, len(p))
+		w.buf = append(w.buf, p[:n]...)
+		p = p[n:]
+		if len(w.buf) == headerLen+maxContent {
+			w.emit(false)
+		}
+	}
+}
+
+// emit sends the buffered content as one STDOUT record; with final, the
+// empty STDOUT, STDERR end and END_REQUEST go in the same write.
+func (w *response) emit(final bool) {
+	n := len(w.buf) - headerLen
+	out := w.buf
+	if n > 0 {
+		pad := padFor(n)
+		putHeader(out, typeStdout, w.r.id, n, pad)
+		out = append(out, zeros[:pad]...)
+	} else {
+		out = out[headerLen:]
+	}
+	if final {
+		out = appendRecord(out, typeStdout, w.r.id, nil)
+		if w.stderrUsed {
+			out = appendRecord(out, typeStderr, w.r.id, nil)
+		}
+		var app uint32
+		if w.failed || w.status >= 500 {
+			app = 1
+		}
+		out = appendEndRequest(out, w.r.id, app, statusRequestComplete)
+	}
+	if len(out) > 0 && w.err == nil {
+		w.err = w.r.c.write(out)
+	}
+	w.buf = append(w.buf[:0], zeros[:headerLen]...)
+}
+
+func (w *response) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return errAfterEnd
+	}
+	if !w.wroteHeader {
+		w.writeHeaderLocked(http.StatusOK)
+	}
+	if len(w.buf) > headerLen {
+		w.emit(false)
+	}
+	return w.err
+}
+
+// finish ends the response: a header block if none was sent, the rest of
+// the output, and END_REQUEST, in one write.
+func (w *response) finish() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.wroteHeader {
+		w.writeHeaderLocked(http.StatusOK)
+	}
+	w.emit(true)
+	w.ended = true
+	*w.bufp = w.buf[:0]
+	bufPool.Put(w.bufp)
+	w.bufp, w.buf = nil, nil
+}
+
+func (w *response) Stderr() io.Writer { return &stderr{w} }
+
+type stderr struct{ w *response }
+
+// Write sends p as STDERR records at once.
+func (s *stderr) Write(p []byte) (int, error) {
+	w := s.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return 0, errAfterEnd
+	}
+	w.stderrUsed = true
+	var out []byte
+	for rest := p; len(rest) > 0; {
+		n := min(len(rest), maxContent)
+		out = appendRecord(out, typeStderr, w.r.id, rest[:n])
+		rest = rest[n:]
+	}
+	if err := w.r.c.write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -1,0 +1,40 @@
+// Package e2e helps tests that run real front ends (Caddy, nginx, cgi-fcgi)
+// on loopback: finding their binaries, skipping with a clear message when
+// one is missing, or failing instead when SCRIPTSRV_E2E=require (as CI sets).
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// Need returns the path of the named binary. When it is missing the test is
+// skipped with a message, or fails when SCRIPTSRV_E2E=require.
+func Need(t testing.TB, name string, alsoTry ...string) string {
+	t.Helper()
+	for _, n := range append([]string{name}, alsoTry...) {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+		if _, err := os.Stat(n); err == nil {
+			return n
+		}
+	}
+	msg := name + " is not installed (Debian: apt-get install " + debianPackage(name) + ")"
+	if os.Getenv("SCRIPTSRV_E2E") == "require" {
+		t.Fatalf("SCRIPTSRV_E2E=require: %s", msg)
+	}
+	t.Skipf("skipping: %s; set SCRIPTSRV_E2E=require to make this a failure", msg)
+	return ""
+}
+
+func debianPackage(bin string) string {
+	switch bin {
+	case "cgi-fcgi":
+		return "libfcgi-bin"
+	case "nginx", "/usr/sbin/nginx":
+		return "nginx"
+	}
+	return bin
+}
