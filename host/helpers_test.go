@@ -1,0 +1,111 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"scriptsrv/cgi"
+	"scriptsrv/cgi/cgitest"
+)
+
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// unsandboxed lists the test scripts that run with sandbox = false.
+var unsandboxed = map[string]bool{"nosandbox.lua": true, "nosandbox.js": true}
+
+// newPool writes src to a script file in a temp dir and starts a pool.
+func newPool(t testing.TB, name, src string, cfg Config) (*Pool, *logBuf) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, name)
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return poolFor(t, file, cfg)
+}
+
+func poolFor(t testing.TB, file string, cfg Config) (*Pool, *logBuf) {
+	t.Helper()
+	lb := &logBuf{}
+	cfg.Logger = slog.New(slog.NewTextHandler(lb, nil))
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	prog, err := Load(file, cfg.Root, !unsandboxed[filepath.Base(file)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPool(prog, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(); p.Wait() })
+	return p, lb
+}
+
+// do runs one request through the pool.
+func do(p *Pool, method, uri, body string, extra ...string) *cgitest.Recorder {
+	return doCtx(context.Background(), p, method, uri, body, extra...)
+}
+
+func doCtx(ctx context.Context, p *Pool, method, uri, body string, extra ...string) *cgitest.Recorder {
+	path, query, _ := strings.Cut(uri, "?")
+	ps := cgi.Params{
+		{Name: "REQUEST_METHOD", Value: method}, {Name: "REQUEST_URI", Value: uri},
+		{Name: "SCRIPT_NAME", Value: path}, {Name: "QUERY_STRING", Value: query},
+		{Name: "HTTP_USER_AGENT", Value: "test/1"}, {Name: "CONTENT_TYPE", Value: "text/plain"},
+	}
+	if body != "" {
+		ps = append(ps, cgi.Param{Name: "CONTENT_LENGTH", Value: itoa(len(body))})
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		ps = append(ps, cgi.Param{Name: extra[i], Value: extra[i+1]})
+	}
+	rec := &cgitest.Recorder{}
+	p.ServeCGI(rec, cgi.NewRequest(ctx, ps, strings.NewReader(body)))
+	return rec
+}
+
+func itoa(n int) string {
+	b := []byte{}
+	if n == 0 {
+		return "0"
+	}
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

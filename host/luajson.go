@@ -1,0 +1,275 @@
+// luajson.go: Lua's json module. Decoding goes through encoding/json's
+// tokenizer; decoded objects and arrays are marked so {} and [] survive a
+// round trip, and null is json.null so [1,null,3] keeps its shape.
+
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+const maxJSONDepth = 1000
+
+// openJSON is the loader of require("json").
+func (e *luaEngine) openJSON(L *lua.LState) int {
+	e.null = L.NewUserData()
+	nullMT := L.NewTable()
+	nullMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("null")); return 1 }))
+	L.SetMetatable(e.null, nullMT)
+	arrayMT, objectMT := L.NewTable(), L.NewTable()
+	arrayMT.RawSetString("__jsontype", lua.LString("array"))
+	objectMT.RawSetString("__jsontype", lua.LString("object"))
+	mod := L.NewTable()
+	mod.RawSetString("null", e.null)
+	mod.RawSetString("encode", L.NewFunction(func(L *lua.LState) int {
+		b, err := e.encodeJSON(L.Get(1))
+		if err != nil {
+			L.RaiseError("json.encode: %v", err)
+		}
+		L.Push(lua.LString(b))
+		return 1
+	}))
+	mod.RawSetString("decode", L.NewFunction(func(L *lua.LState) int {
+		v, err := e.decodeJSON(L.CheckString(1), arrayMT, objectMT)
+		if err != nil {
+			L.RaiseError("json.decode: %v", err)
+		}
+		L.Push(v)
+		return 1
+	}))
+	mark := func(mt *lua.LTable) lua.LGFunction {
+		return func(L *lua.LState) int {
+			t := L.OptTable(1, L.NewTable())
+			L.SetMetatable(t, mt)
+			L.Push(t)
+			return 1
+		}
+	}
+	mod.RawSetString("array", L.NewFunction(mark(arrayMT)))
+	mod.RawSetString("object", L.NewFunction(mark(objectMT)))
+	L.Push(mod)
+	return 1
+}
+
+func (e *luaEngine) decodeJSON(s string, arrayMT, objectMT *lua.LTable) (lua.LValue, error) {
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	dec.UseNumber()
+	v, err := e.decodeValue(dec, arrayMT, objectMT, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
+func (e *luaEngine) decodeValue(dec *json.Decoder, arrayMT, objectMT *lua.LTable, depth int) (lua.LValue, error) {
+	if depth > maxJSONDepth {
+		return nil, errors.New("nested too deeply")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case nil:
+		return e.null, nil
+	case bool:
+		return lua.LBool(t), nil
+	case string:
+		return lua.LString(t), nil
+	case json.Number:
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil {
+			return nil, err
+		}
+		return lua.LNumber(f), nil
+	}
+	tbl := e.L.NewTable()
+	if tok == json.Delim('[') {
+		e.L.SetMetatable(tbl, arrayMT)
+		for i := 1; dec.More(); i++ {
+			v, err := e.decodeValue(dec, arrayMT, objectMT, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			tbl.RawSetInt(i, v)
+		}
+	} else {
+		e.L.SetMetatable(tbl, objectMT)
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := e.decodeValue(dec, arrayMT, objectMT, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			tbl.RawSetString(k.(string), v)
+		}
+	}
+	_, err = dec.Token() // the closing delimiter
+	return tbl, err
+}
+
+// encodeJSON encodes a Lua value. A table is an array when it is marked as
+// one (json.array, or decoded from one) or when its keys are exactly 1..n
+// with n > 0; otherwise an object with sorted keys. An empty table is {}.
+func (e *luaEngine) encodeJSON(v lua.LValue) ([]byte, error) {
+	enc := jsonEncoder{null: e.null, L: e.L, visiting: map[*lua.LTable]bool{}}
+	if err := enc.value(v, 0); err != nil {
+		return nil, err
+	}
+	return enc.buf, nil
+}
+
+type jsonEncoder struct {
+	buf      []byte
+	null     *lua.LUserData
+	L        *lua.LState
+	visiting map[*lua.LTable]bool
+}
+
+func (j *jsonEncoder) value(v lua.LValue, depth int) error {
+	if depth > maxJSONDepth {
+		return errors.New("nested too deeply")
+	}
+	switch x := v.(type) {
+	case *lua.LNilType:
+		j.buf = append(j.buf, "null"...)
+	case lua.LBool:
+		j.buf = strconv.AppendBool(j.buf, bool(x))
+	case lua.LNumber:
+		f := float64(x)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return fmt.Errorf("cannot encode %v", f)
+		}
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			j.buf = strconv.AppendInt(j.buf, int64(f), 10)
+		} else {
+			j.buf = strconv.AppendFloat(j.buf, f, 'g', -1, 64)
+		}
+	case lua.LString:
+		j.str(string(x))
+	case *lua.LUserData:
+		if x != j.null {
+			return errors.New("cannot encode userdata")
+		}
+		j.buf = append(j.buf, "null"...)
+	case *lua.LTable:
+		return j.table(x, depth)
+	default:
+		return fmt.Errorf("cannot encode a %s", v.Type())
+	}
+	return nil
+}
+
+func (j *jsonEncoder) table(t *lua.LTable, depth int) error {
+	if j.visiting[t] {
+		return errors.New("cannot encode a table that contains itself")
+	}
+	j.visiting[t] = true
+	defer delete(j.visiting, t)
+	kind := ""
+	if mt, ok := j.L.GetMetatable(t).(*lua.LTable); ok {
+		kind = mt.RawGetString("__jsontype").String()
+	}
+	n := t.Len()
+	if kind == "" {
+		count := 0
+		t.ForEach(func(lua.LValue, lua.LValue) { count++ })
+		if n > 0 && count == n {
+			kind = "array"
+		}
+	}
+	if kind == "array" {
+		j.buf = append(j.buf, '[')
+		for i := 1; i <= n; i++ {
+			if i > 1 {
+				j.buf = append(j.buf, ',')
+			}
+			if err := j.value(t.RawGetInt(i), depth+1); err != nil {
+				return err
+			}
+		}
+		j.buf = append(j.buf, ']')
+		return nil
+	}
+	type kv struct {
+		k string
+		v lua.LValue
+	}
+	var pairs []kv
+	var bad error
+	t.ForEach(func(k, v lua.LValue) {
+		switch k.(type) {
+		case lua.LString, lua.LNumber:
+			pairs = append(pairs, kv{k.String(), v})
+		default:
+			bad = fmt.Errorf("cannot encode a %s key", k.Type())
+		}
+	})
+	if bad != nil {
+		return bad
+	}
+	sort.Slice(pairs, func(a, b int) bool { return pairs[a].k < pairs[b].k })
+	j.buf = append(j.buf, '{')
+	for i, p := range pairs {
+		if i > 0 {
+			j.buf = append(j.buf, ',')
+		}
+		j.str(p.k)
+		j.buf = append(j.buf, ':')
+		if err := j.value(p.v, depth+1); err != nil {
+			return err
+		}
+	}
+	j.buf = append(j.buf, '}')
+	return nil
+}
+
+// str appends a JSON string; invalid UTF-8 becomes U+FFFD.
+func (j *jsonEncoder) str(s string) {
+	const hex = "0123456789abcdef"
+	j.buf = append(j.buf, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				j.buf = append(j.buf, '\\', c)
+			case c == '\n':
+				j.buf = append(j.buf, '\\', 'n')
+			case c == '\r':
+				j.buf = append(j.buf, '\\', 'r')
+			case c == '\t':
+				j.buf = append(j.buf, '\\', 't')
+			case c < 0x20:
+				j.buf = append(j.buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			default:
+				j.buf = append(j.buf, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			j.buf = append(j.buf, "\ufffd"...)
+		} else {
+			j.buf = append(j.buf, s[i:i+size]...)
+		}
+		i += size
+	}
+	j.buf = append(j.buf, '"')
+}

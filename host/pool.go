@@ -1,0 +1,329 @@
+// pool.go: a bounded pool of warm interpreters for one script, and how one
+// request is served on it.
+
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"scriptsrv/cgi"
+)
+
+// engine is one interpreter with the script's top level already run.
+type engine interface {
+	// serve runs one request; it is never called concurrently.
+	serve(rs *reqState) error
+	// interrupt stops a running serve as soon as the interpreter polls;
+	// it may be called from any goroutine.
+	interrupt()
+	close()
+}
+
+// worker owns an engine and the goroutine that runs it.
+type worker struct {
+	eng    engine
+	jobs   chan *reqState
+	done   chan error
+	served int
+	limit  int
+	rs     reqState
+}
+
+func (w *worker) loop() {
+	for rs := range w.jobs {
+		w.done <- safeServe(w.eng, rs)
+	}
+}
+
+// safeServe turns a Go panic in a host function into an error.
+func safeServe(e engine, rs *reqState) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &ScriptError{Message: fmt.Sprintf("internal error: %v", v), Err: errPanicked}
+		}
+	}()
+	return e.serve(rs)
+}
+
+var (
+	errPanicked   = errors.New("host: panic in a host function")
+	errPoolClosed = errors.New("host: pool closed")
+)
+
+// Stats are a pool's counters.
+type Stats struct {
+	Workers, Idle, Busy, Queued int
+	Served, Errors, Timeouts    int64
+	Overloads, Recycles, Aborts int64
+}
+
+// Pool serves requests for one script on warm interpreters.
+type Pool struct {
+	prog   *Program
+	cfg    Config
+	log    *slog.Logger
+	idle   chan *worker
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	workers                                              atomic.Int64
+	busy, queued                                         atomic.Int64
+	served, errs, timeouts, overloads, recycles, aborts atomic.Int64
+}
+
+// NewPool starts cfg.Workers interpreters for prog. The first one's error
+// (a top level that throws) is returned as a *CompileError.
+func NewPool(prog *Program, cfg Config) (*Pool, error) {
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Pool{prog: prog, cfg: cfg, log: cfg.Logger.With("script", prog.File), idle: make(chan *worker, cfg.Workers), ctx: ctx, cancel: cancel}
+	for range cfg.Workers {
+		w, err := p.newWorker()
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.idle <- w
+	}
+	return p, nil
+}
+
+func (p *Pool) newWorker() (*worker, error) {
+	eng, err := p.prog.newEngine(p)
+	if err != nil {
+		return nil, &CompileError{Script: p.prog.File, Err: err}
+	}
+	w := &worker{eng: eng, jobs: make(chan *reqState), done: make(chan error, 1)}
+	if n := p.cfg.MaxRequests; n > 0 {
+		w.limit = max(1, n*9/10+rand.IntN(n/5+1))
+	}
+	p.workers.Add(1)
+	go w.loop()
+	return w, nil
+}
+
+// retire stops a worker whose engine is idle.
+func (p *Pool) retire(w *worker) {
+	close(w.jobs)
+	w.eng.close()
+	p.workers.Add(-1)
+}
+
+// replace starts a new worker in the background, retrying with backoff
+// while the script's top level fails; the pool never shrinks for good.
+func (p *Pool) replace() {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		delay := 100 * time.Millisecond
+		for p.ctx.Err() == nil {
+			w, err := p.newWorker()
+			if err == nil {
+				select {
+				case p.idle <- w:
+				default:
+					p.retire(w)
+				}
+				if p.ctx.Err() != nil {
+					p.drainIdle()
+				}
+				return
+			}
+			p.log.Error("starting an interpreter failed; retrying", "error", err, "retry_in", delay)
+			select {
+			case <-time.After(delay):
+			case <-p.ctx.Done():
+			}
+			delay = min(2*delay, 5*time.Second)
+		}
+	}()
+}
+
+// Close stops the pool: idle interpreters are closed now, busy ones when
+// their request ends. Requests already running finish normally.
+func (p *Pool) Close() {
+	p.cancel()
+	p.drainIdle()
+}
+
+func (p *Pool) drainIdle() {
+	for {
+		select {
+		case w := <-p.idle:
+			p.retire(w)
+		default:
+			return
+		}
+	}
+}
+
+// Wait waits for background replacements to stop after Close.
+func (p *Pool) Wait() { p.wg.Wait() }
+
+// Stats returns the pool's counters.
+func (p *Pool) Stats() Stats {
+	idle := len(p.idle)
+	return Stats{Workers: int(p.workers.Load()), Idle: idle, Busy: int(p.busy.Load()), Queued: int(p.queued.Load()),
+		Served: p.served.Load(), Errors: p.errs.Load(), Timeouts: p.timeouts.Load(),
+		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load()}
+}
+
+// ServeCGI runs the script for one request.
+func (p *Pool) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
+	if n, err := r.Params.ContentLength(); err != nil {
+		p.log.Warn("bad request", "error", err)
+		plain(w, http.StatusBadRequest, "bad CONTENT_LENGTH\n")
+		return
+	} else if n > p.cfg.MaxBody {
+		p.log.Warn("request body too large", "content_length", n, "max_body", p.cfg.MaxBody)
+		plain(w, http.StatusRequestEntityTooLarge, "request body too large\n")
+		return
+	}
+	wk, err := p.acquire(r.Context())
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errPoolClosed) {
+			p.overloads.Add(1)
+			p.log.Warn("all interpreters busy; answering 503", "queue_timeout", p.cfg.QueueTimeout)
+			w.Header().Set("Retry-After", "1")
+			plain(w, http.StatusServiceUnavailable, "server busy, retry later\n")
+		}
+		return
+	}
+	p.run(wk, w, r)
+}
+
+func plain(w cgi.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(msg))
+}
+
+// acquire waits up to QueueTimeout for an idle worker.
+func (p *Pool) acquire(ctx context.Context) (*worker, error) {
+	select {
+	case w := <-p.idle:
+		return w, nil
+	default:
+	}
+	p.queued.Add(1)
+	defer p.queued.Add(-1)
+	t := time.NewTimer(p.cfg.QueueTimeout)
+	defer t.Stop()
+	select {
+	case w := <-p.idle:
+		return w, nil
+	case <-t.C:
+		return nil, context.DeadlineExceeded
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	case <-p.ctx.Done():
+		return nil, errPoolClosed
+	}
+}
+
+func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
+	p.busy.Add(1)
+	defer p.busy.Add(-1)
+	ctx, cancel := context.WithTimeout(r.Context(), p.cfg.Timeout)
+	defer cancel()
+	rs := &wk.rs
+	rs.reset(w, r, ctx, p.cfg.MaxBody, p.log)
+	start := time.Now()
+	wk.jobs <- rs
+	select {
+	case err := <-wk.done:
+		p.finish(wk, rs, err, start)
+		return
+	case <-ctx.Done():
+	}
+	wk.eng.interrupt()
+	t := time.NewTimer(p.cfg.Grace)
+	defer t.Stop()
+	select {
+	case <-wk.done:
+		p.retire(wk)
+	case <-t.C:
+		rs.out.fence()
+		go func() { <-wk.done; p.retire(wk) }() // stuck in native code: let it go
+	}
+	p.replace()
+	p.interrupted(rs, r, start)
+}
+
+// finish answers after the script returned, and puts the worker back.
+func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
+	p.served.Add(1)
+	if err == nil {
+		err = rs.out.finish()
+	}
+	if err != nil {
+		p.scriptFailed(rs, err, start)
+	}
+	rs.out.fence()
+	wk.served++
+	switch {
+	case errors.Is(err, errPanicked):
+		p.retire(wk)
+		p.replace()
+	case wk.limit > 0 && wk.served >= wk.limit:
+		p.recycles.Add(1)
+		p.retire(wk)
+		p.replace()
+	case p.ctx.Err() != nil:
+		p.retire(wk)
+	default:
+		p.idle <- wk
+	}
+}
+
+// scriptFailed logs an uncaught error and answers 500 if it still can.
+func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
+	p.errs.Add(1)
+	attrs := []any{"method", rs.r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start), "error", err.Error()}
+	var se *ScriptError
+	if errors.As(err, &se) && se.Stack != "" {
+		attrs = append(attrs, "stack", se.Stack)
+	}
+	var bad *BadCGIError
+	if errors.As(err, &bad) {
+		attrs = append(attrs, "line", bad.Line)
+	}
+	p.log.Error("script error", attrs...)
+	msg := err.Error()
+	if se != nil && se.Stack != "" {
+		msg += "\n" + se.Stack
+	}
+	rs.r.Params.Get("") // keep r alive for the log above
+	if w := rs.out.w; w != nil {
+		fmt.Fprintf(w.Stderr(), "%s: %s\n", p.prog.File, msg)
+	}
+	body := "internal server error\n"
+	if p.cfg.Debug {
+		body = msg + "\n"
+	}
+	rs.out.fail(http.StatusInternalServerError, body, nil)
+}
+
+// interrupted answers a request whose context ended: 504 on timeout, or
+// nothing useful when the client is gone.
+func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time) {
+	attrs := []any{"method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start)}
+	if r.Context().Err() != nil {
+		p.aborts.Add(1)
+		p.log.Info("client went away; script interrupted", attrs...)
+		rs.out.fence()
+		return
+	}
+	p.timeouts.Add(1)
+	p.log.Error("script timed out; interrupted", append(attrs, "timeout", p.cfg.Timeout)...)
+	rs.out.fail(http.StatusGatewayTimeout, "script timed out\n", nil)
+}
