@@ -195,7 +195,13 @@ func (e *luaEngine) openLibs() {
 	pkg.RawSetString("path", lua.LString("?.lua (beside the script)"))
 	loaders := pkg.RawGetString("loaders").(*lua.LTable)
 	loaders.RawSetInt(2, L.NewFunction(e.loadModule))
-	L.PreloadModule("json", e.openJSON)
+	// json is preloaded: require("json") and the global json are the same.
+	L.Push(L.NewFunction(e.openJSON))
+	L.Call(0, 1)
+	mod := L.Get(-1)
+	L.Pop(1)
+	L.SetGlobal("json", mod)
+	pkg.RawGetString("loaded").(*lua.LTable).RawSetString("json", mod)
 }
 
 // loadModule is package.loaders[2]: mod.lua from the scripts' root only.

@@ -67,7 +67,7 @@ type Stats struct {
 
 // Pool serves requests for one script on warm interpreters.
 type Pool struct {
-	prog   *Program
+	prog   atomic.Pointer[Program]
 	cfg    Config
 	log    *slog.Logger
 	idle   chan *worker
@@ -75,8 +75,8 @@ type Pool struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	workers                                              atomic.Int64
-	busy, queued                                         atomic.Int64
+	workers                                             atomic.Int64
+	busy, queued                                        atomic.Int64
 	served, errs, timeouts, overloads, recycles, aborts atomic.Int64
 }
 
@@ -85,7 +85,8 @@ type Pool struct {
 func NewPool(prog *Program, cfg Config) (*Pool, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Pool{prog: prog, cfg: cfg, log: cfg.Logger.With("script", prog.File), idle: make(chan *worker, cfg.Workers), ctx: ctx, cancel: cancel}
+	p := &Pool{cfg: cfg, log: cfg.Logger.With("script", prog.File), idle: make(chan *worker, cfg.Workers), ctx: ctx, cancel: cancel}
+	p.prog.Store(prog)
 	for range cfg.Workers {
 		w, err := p.newWorker()
 		if err != nil {
@@ -98,13 +99,15 @@ func NewPool(prog *Program, cfg Config) (*Pool, error) {
 }
 
 func (p *Pool) newWorker() (*worker, error) {
-	eng, err := p.prog.newEngine(p)
+	prog := p.prog.Load()
+	eng, err := prog.newEngine(p)
 	if err != nil {
-		return nil, &CompileError{Script: p.prog.File, Err: err}
+		return nil, &CompileError{Script: prog.File, Err: err}
 	}
 	w := &worker{eng: eng, jobs: make(chan *reqState), done: make(chan error, 1)}
 	if n := p.cfg.MaxRequests; n > 0 {
-		w.limit = max(1, n*9/10+rand.IntN(n/5+1))
+		j := n / 10 // ±10%, so interpreters do not all restart at once
+		w.limit = max(1, n-j+rand.IntN(2*j+1))
 	}
 	p.workers.Add(1)
 	go w.loop()
@@ -302,9 +305,8 @@ func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 	if se != nil && se.Stack != "" {
 		msg += "\n" + se.Stack
 	}
-	rs.r.Params.Get("") // keep r alive for the log above
 	if w := rs.out.w; w != nil {
-		fmt.Fprintf(w.Stderr(), "%s: %s\n", p.prog.File, msg)
+		fmt.Fprintf(w.Stderr(), "%s: %s\n", p.prog.Load().File, msg)
 	}
 	body := "internal server error\n"
 	if p.cfg.Debug {

@@ -1,0 +1,154 @@
+package host
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// apiCase is one line of SCRIPT_API.md, run against testdata/api/NAME.js
+// and NAME.lua.
+type apiCase struct {
+	name, script string
+	only         string // "js" or "lua"; "" runs both
+	uri, in      string // request URI and body
+	extra        []string
+	cfg          Config
+	status       int
+	header       map[string]string // "" means absent
+	body         string            // exact body when not "" (see body_ for "" bodies)
+	contains     []string
+	stderr       string
+	log          []string
+	// body_ is the exact body (for cases whose request also has a body);
+	// body_js and body_lua when the languages differ.
+	body_, body_js, body_lua string
+}
+
+// wantBody returns the exact body expected, if the case pins one.
+func (c apiCase) wantBody(lang string) (string, bool) {
+	switch {
+	case lang == "js" && c.body_js != "":
+		return c.body_js, true
+	case lang == "lua" && c.body_lua != "":
+		return c.body_lua, true
+	case c.body_ != "":
+		return c.body_, true
+	case c.body != "" || c.status == 200 && c.contains == nil && c.in == "":
+		return c.body, true
+	}
+	return "", false
+}
+
+func (c apiCase) langs() []string {
+	if c.only != "" {
+		return []string{c.only}
+	}
+	return []string{"js", "lua"}
+}
+
+var apiCases = []apiCase{
+	{name: "handler mode hello", script: "hello", uri: "/h?name=bob", status: 200, header: map[string]string{"Content-Type": "text/plain"}, body: "hello bob"},
+	{name: "cgi mode", script: "cgi", uri: "/c?a=1", in: "payload", status: 200, header: map[string]string{"Content-Type": "text/plain"},
+		contains: []string{"query: a=1\n", "body: payload\n", "n=1\n"}},
+	{name: "req fields js", script: "input", only: "js", uri: "/p%20q/r?a=1&b=x%20y&a=2", status: 200, header: map[string]string{"Content-Type": "application/json"},
+		body: `{"method":"GET","path":"/p q/r","a":"1","b":"x y","ua":"test/1","ct":"text/plain","rm":"GET","hasParams":true,"global":"GET"}`},
+	{name: "req fields lua", script: "input", only: "lua", uri: "/p%20q/r?a=1&b=x%20y&a=2", status: 200, header: map[string]string{"Content-Type": "application/json"},
+		body: `{"a":"1","b":"x y","ct":"text/plain","global":"GET","hasParams":true,"method":"GET","path":"/p q/r","rm":"GET","ua":"test/1"}`},
+	{name: "path from SCRIPT_NAME+PATH_INFO", script: "input", only: "lua", uri: "", extra: []string{"SCRIPT_NAME", "/s", "PATH_INFO", "/p"},
+		status: 200, contains: []string{`"path":"/s/p"`}},
+	{name: "stdin read all", script: "stdin_all", in: "abcdef", status: 200, body_: "len=6 body=abcdef again=[]"},
+	{name: "stdin read n", script: "stdin_pieces", in: "abcdefghij", status: 200, body_js: `abcd|efgh|ij end=""`, body_lua: "abcd|efgh|ij end=nil"},
+	{name: "stdin readBytes", script: "stdin_formats", only: "js", in: "\x01\x02rest", status: 200, body_: "first=1,2 rest=4 end=0 ab=true"},
+	{name: "stdin formats", script: "stdin_formats", only: "lua", in: "line one\r\nline two\n 42 7.5 tail", status: 200, body_: "l1=line one l2=line two n=42 m=7.5 rest=[ tail] eof=nil"},
+	{name: "raw LF", script: "raw", uri: "/?shape=lf", status: 200, header: map[string]string{"Content-Type": "text/plain"}, body: "hello"},
+	{name: "raw CRLF", script: "raw", uri: "/?shape=crlf", status: 200, header: map[string]string{"Content-Type": "text/plain", "X-A": "1"}, body: "hello"},
+	{name: "raw bare Location is 302", script: "raw", uri: "/?shape=location", status: 302, header: map[string]string{"Location": "/elsewhere"}},
+	{name: "raw Status", script: "raw", uri: "/?shape=status", status: 404, header: map[string]string{"Status": ""}, body: "nope"},
+	{name: "raw Transfer-Encoding dropped", script: "raw", uri: "/?shape=te", status: 200, header: map[string]string{"Transfer-Encoding": ""}, body: "plain"},
+	{name: "raw garbage line", script: "raw", uri: "/?shape=garbage", status: 500, log: []string{"script error", "raw.", `garbage line`}},
+	{name: "raw no blank line", script: "raw", uri: "/?shape=noblank", status: 500, log: []string{"never ended with a blank line"}},
+	{name: "raw bad status", script: "raw", uri: "/?shape=badstatus", status: 500, log: []string{"Status: abc"}},
+	{name: "raw status 99", script: "raw", uri: "/?shape=status99", status: 500, log: []string{"Status: 99"}},
+	{name: "raw two Status", script: "raw", uri: "/?shape=twostatus", status: 500, log: []string{"Status given twice"}},
+	{name: "raw two Content-Types", script: "raw", uri: "/?shape=twotypes", status: 500, log: []string{"Content-Type given twice"}},
+	{name: "raw NPH line", script: "raw", uri: "/?shape=nph", status: 500, log: []string{"HTTP/1.1 404 Not Found"}},
+	{name: "raw bad header name", script: "raw", uri: "/?shape=badname", status: 500, log: []string{"Bad Name: x"}},
+	{name: "rule 1 headers already sent", script: "rules", uri: "/?case=late", status: 200, header: map[string]string{"X-Late": ""},
+		contains: []string{"body;", "header: ", "headers already sent", "status: "}},
+	{name: "rule 2 default content type", script: "rules", uri: "/?case=default", status: 201, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: "made"},
+	{name: "rule 3 header first then write is body", script: "rules", uri: "/?case=api-then-write", status: 200, header: map[string]string{"X-A": "1"}, body: "Content-Type: not/a-header\r\n\r\n"},
+	{name: "raw output from bytes and print", script: "rules", uri: "/?case=print", status: 200, header: map[string]string{"Content-Type": "x/y"}, body: "hi"},
+	{name: "header injection refused", script: "rules", uri: "/?case=inject", status: 500, header: map[string]string{"Set-Cookie": ""}, log: []string{"invalid header value"}},
+	{name: "bad status refused", script: "rules", uri: "/?case=badstatus", status: 500, log: []string{"invalid status 42"}},
+	{name: "rule 5 empty", script: "rules", uri: "/?case=empty", status: 200, body: ""},
+	{name: "two Set-Cookie", script: "rules", uri: "/?case=cookies", status: 200, body: "two"},
+	{name: "status and Location", script: "rules", uri: "/?case=redirect", status: 302, header: map[string]string{"Location": "/there"}},
+	{name: "send json", script: "send", status: 200, header: map[string]string{"Content-Type": "application/json"},
+		body_js: `{"list":[1,null,3],"nested":{"ok":true},"s":"é"}`, body_lua: `{"list":[1,null,3],"nested":{"ok":true},"s":"é"}`},
+	{name: "send json keeps Content-Type", script: "send", uri: "/?ct=1", status: 200, header: map[string]string{"Content-Type": "application/vnd.x+json"}, contains: []string{`"list":[1,null,3]`}},
+	{name: "flush", script: "send", uri: "/?flush=1", status: 200, body: "ab"},
+	{name: "return text", script: "state", status: 200, body: "top=1 served=1", header: map[string]string{"Content-Type": "text/html; charset=utf-8"}},
+	{name: "stderr", script: "stderr", status: 200, body: "ok", stderr: "to stderr\n", log: []string{"to stderr"}},
+	{name: "uncaught error", script: "error", status: 500, body: "internal server error\n", log: []string{"error.", ":3", "no such thing", "stack="}},
+	{name: "uncaught error debug", script: "error", cfg: Config{Debug: true}, status: 500, contains: []string{"no such thing", "error.", ":3"}},
+	{name: "require", script: "require", uri: "/?name=ann", status: 200, body: "HELLO ANN"},
+	{name: "require outside root", script: "require", uri: "/?escape=../secret", status: 500, log: []string{"script error"}},
+	{name: "require absolute", script: "require", uri: "/?escape=/etc/passwd", status: 500, log: []string{"script error"}},
+	{name: "sandbox js", script: "sandbox", only: "js", status: 200, body_: "undefined undefined process:refused fs:refused child_process:refused"},
+	{name: "sandbox lua", script: "sandbox", only: "lua", status: 200,
+		body_: "os.execute=absent os.exit=absent os.remove=absent io.popen=absent io.open=absent loadfile=absent dofile=absent debug=absent collectgarbage=0"},
+	{name: "sandbox off", script: "nosandbox", only: "lua", status: 200, body_: "io.open=function os.execute=function"},
+	{name: "async handle", script: "async", only: "js", status: 200, body: "async ok"},
+	{name: "async never settles", script: "async", only: "js", uri: "/?pending=1", status: 500, log: []string{"never settled"}},
+	{name: "infinite recursion", script: "recursion", status: 500, log: []string{"stack overflow"}},
+	{name: "table.concat and json", script: "bigdata", only: "lua", status: 200,
+		body_: `100000 é😀 "é😀" {"a":[1,null,3],"e":{},"f":1.5,"l":[],"n":null} {} []`},
+	{name: "max_body declared", script: "upload", in: strings.Repeat("x", 2000), cfg: Config{MaxBody: 1000}, status: 413},
+	{name: "max_body unknown length", script: "upload", in: strings.Repeat("x", 2000), extra: []string{"CONTENT_LENGTH", "-1"}, cfg: Config{MaxBody: 1000}, status: 500,
+		log: []string{"request body too large"}},
+	{name: "large upload in pieces", script: "upload", in: strings.Repeat("u", 3<<20), status: 200, body_: "total=3145728"},
+}
+
+func TestScriptAPI(t *testing.T) {
+	for _, c := range apiCases {
+		for _, lang := range c.langs() {
+			t.Run(c.name+"/"+lang, func(t *testing.T) {
+				file := filepath.Join("testdata", "api", c.script+"."+lang)
+				p, lb := poolFor(t, file, c.cfg)
+				uri := c.uri
+				if uri == "" && len(c.extra) == 0 {
+					uri = "/"
+				}
+				r := do(p, "GET", uri, c.in, c.extra...)
+				if r.Code() != c.status {
+					t.Errorf("status %d, want %d (body %q, log %s)", r.Code(), c.status, r.Body(), lb)
+				}
+				for k, want := range c.header {
+					if got := r.SentHeader().Get(k); got != want {
+						t.Errorf("header %s = %q, want %q", k, got, want)
+					}
+				}
+				if want, ok := c.wantBody(lang); ok && r.Body() != want {
+					t.Errorf("body %q, want %q", r.Body(), want)
+				}
+				for _, s := range c.contains {
+					if !strings.Contains(r.Body(), s) {
+						t.Errorf("body %q lacks %q", r.Body(), s)
+					}
+				}
+				if !strings.Contains(r.StderrText(), c.stderr) {
+					t.Errorf("stderr %q lacks %q", r.StderrText(), c.stderr)
+				}
+				waitFor(t, "log lines", func() bool {
+					for _, s := range c.log {
+						if !strings.Contains(lb.String(), s) {
+							return false
+						}
+					}
+					return true
+				})
+			})
+		}
+	}
+}

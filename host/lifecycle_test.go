@@ -1,0 +1,202 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func apiFile(name string) string { return filepath.Join("testdata", "api", name) }
+
+// Timeouts hold in script code, in native code and in a coroutine made at
+// the top level: 504 on time, and the pool is back to full strength.
+func TestTimeouts(t *testing.T) {
+	cases := []struct{ file, uri string }{
+		{"timeout.js", "/"}, {"timeout.js", "/?native=1"},
+		{"timeout.lua", "/"}, {"timeout.lua", "/?native=1"}, {"timeout.lua", "/?co=1"},
+	}
+	for _, c := range cases {
+		t.Run(c.file+c.uri, func(t *testing.T) {
+			p, lb := poolFor(t, apiFile(c.file), Config{Workers: 2, Timeout: 100 * time.Millisecond})
+			start := time.Now()
+			r := do(p, "GET", c.uri, "")
+			took := time.Since(start)
+			if r.Code() != 504 {
+				t.Errorf("status %d, want 504", r.Code())
+			}
+			if took > time.Second {
+				t.Errorf("answered after %v; timeout is 100ms", took)
+			}
+			if !strings.Contains(lb.String(), "script timed out") {
+				t.Errorf("log: %s", lb)
+			}
+			waitFor(t, "pool back to 2 idle interpreters", func() bool { return p.Stats().Idle == 2 })
+		})
+	}
+}
+
+// A client going away interrupts the script the same way.
+func TestClientGone(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, lb := poolFor(t, apiFile("slow."+lang), Config{Workers: 1})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { doCtx(ctx, p, "GET", "/?spin=1", ""); close(done) }()
+			waitFor(t, "script running", func() bool { return p.Stats().Busy == 1 })
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+				t.Fatal("not interrupted within 1s of the client going away")
+			}
+			waitFor(t, "log", func() bool { return strings.Contains(lb.String(), "client went away") })
+			if r := do(p, "GET", "/", ""); r.Body() != "ran=1" {
+				t.Errorf("fresh interpreter expected, got %q", r.Body())
+			}
+		})
+	}
+}
+
+// All interpreters busy past queue_timeout: 503 with Retry-After, and the
+// script does not run.
+func TestOverload(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile("slow."+lang), Config{Workers: 1, QueueTimeout: 50 * time.Millisecond, Timeout: 500 * time.Millisecond})
+			go do(p, "GET", "/?spin=1", "")
+			waitFor(t, "busy", func() bool { return p.Stats().Busy == 1 })
+			r := do(p, "GET", "/", "")
+			if r.Code() != 503 || r.SentHeader().Get("Retry-After") == "" {
+				t.Errorf("got %d %v, want 503 with Retry-After", r.Code(), r.SentHeader())
+			}
+			if p.Stats().Overloads != 1 {
+				t.Errorf("overloads %d", p.Stats().Overloads)
+			}
+			waitFor(t, "idle", func() bool { return p.Stats().Idle == 1 })
+			if r := do(p, "GET", "/", ""); r.Body() != "ran=1" {
+				t.Errorf("the refused request ran: %q", r.Body())
+			}
+		})
+	}
+}
+
+// max_requests recycles an interpreter: its globals start over.
+func TestRecycle(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile("state."+lang), Config{Workers: 1, MaxRequests: 3})
+			var bodies []string
+			for range 8 {
+				waitFor(t, "idle", func() bool { return p.Stats().Idle == 1 })
+				bodies = append(bodies, do(p, "GET", "/", "").Body())
+			}
+			got := strings.Join(bodies, ",")
+			if !strings.Contains(got, "top=1 served=1,top=1 served=2,top=1 served=3,top=1 served=1") {
+				t.Errorf("got %s", got)
+			}
+			if p.Stats().Recycles < 2 {
+				t.Errorf("recycles %d", p.Stats().Recycles)
+			}
+		})
+	}
+}
+
+// Nothing of one request (headers, status, body, params) reaches the next.
+func TestNoLeakBetweenRequests(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile("leak."+lang), Config{Workers: 1})
+			first := do(p, "POST", "/?first=1", "0123456789")
+			if first.Code() != 201 || first.Body() != "first" {
+				t.Fatalf("first: %d %q", first.Code(), first.Body())
+			}
+			r := do(p, "POST", "/?second", "xy")
+			if r.Code() != 200 || r.SentHeader().Get("X-First") != "" || r.Body() != "params=second body=xy" {
+				t.Errorf("second: %d %v %q", r.Code(), r.SentHeader(), r.Body())
+			}
+		})
+	}
+}
+
+// A script that fails to compile or whose top level throws is a clear error
+// at start naming file and line.
+func TestStartErrors(t *testing.T) {
+	cases := map[string]string{
+		"syntax_error.js": "syntax_error.js", "syntax_error.lua": "syntax_error.lua",
+		"toplevel_error.js": "toplevel_error.js:3", "toplevel_error.lua": "toplevel_error.lua:3",
+	}
+	for file, want := range cases {
+		t.Run(file, func(t *testing.T) {
+			prog, err := Load(apiFile(file), "", true)
+			if err == nil {
+				_, err = NewPool(prog, Config{Workers: 1})
+			}
+			var ce *CompileError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), want) {
+				t.Errorf("got %v, want a CompileError naming %s", err, want)
+			}
+		})
+	}
+	if _, err := Load("nope.py", "", true); err == nil {
+		t.Error("unknown extension accepted")
+	}
+}
+
+// When the top level starts failing on recycle, the route answers 503 while
+// the pool retries with backoff, and serves again once it can.
+func TestRecycleBackoff(t *testing.T) {
+	p, lb := poolFor(t, apiFile("state.lua"), Config{Workers: 1, MaxRequests: 1, QueueTimeout: 50 * time.Millisecond})
+	good := p.prog.Load()
+	bad, err := Compile("broken.lua", "", "error('broken top level')\nfunction handle() end", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.prog.Store(bad)
+	if r := do(p, "GET", "/", ""); r.Body() != "top=1 served=1" {
+		t.Fatalf("got %q", r.Body())
+	}
+	if r := do(p, "GET", "/", ""); r.Code() != 503 {
+		t.Errorf("while the script is broken: %d, want 503", r.Code())
+	}
+	waitFor(t, "a logged retry", func() bool { return strings.Contains(lb.String(), "broken.lua:1: broken top level") })
+	p.prog.Store(good)
+	waitFor(t, "recovery", func() bool { return p.Stats().Idle == 1 })
+	if r := do(p, "GET", "/", ""); r.Code() != 200 {
+		t.Errorf("after the fix: %d", r.Code())
+	}
+}
+
+// Many goroutines on one pool, under -race.
+func TestConcurrency(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile("hello."+lang), Config{Workers: 3})
+			var wg sync.WaitGroup
+			errs := make(chan string, 100)
+			for g := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 50 {
+						name := fmt.Sprintf("g%di%d", g, i)
+						if r := do(p, "GET", "/?name="+name, ""); r.Body() != "hello "+name {
+							errs <- r.Body()
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Errorf("wrong body %q", e)
+			}
+		})
+	}
+}

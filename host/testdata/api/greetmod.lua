@@ -1,0 +1,1 @@
+return function(name) return string.upper("hello " .. (name or "world")) end

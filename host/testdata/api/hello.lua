@@ -1,0 +1,5 @@
+-- Handler mode: header() then send().
+function handle(req)
+  header("Content-Type", "text/plain")
+  send("hello " .. (req.query.name or "world"))
+end

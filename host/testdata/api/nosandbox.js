@@ -1,0 +1,2 @@
+// sandbox = false changes nothing for JS yet.
+function handle(req) { return "ok"; }

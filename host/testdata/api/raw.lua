@@ -1,0 +1,23 @@
+-- Rule 3: raw output first means the script writes its own CGI header
+-- block; LF and CRLF line ends; Status: and Location: as in CGI.
+local shapes = {
+  lf = "Content-Type: text/plain\n\nhello",
+  crlf = "Content-Type: text/plain\r\nX-A: 1\r\n\r\nhello",
+  location = "Location: /elsewhere\r\n\r\n",
+  status = "Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope",
+  cookies = "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n",
+  te = "Transfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\nplain",
+  garbage = "garbage line\r\n\r\n",
+  noblank = "hello",
+  badstatus = "Status: abc\r\n\r\n",
+  status99 = "Status: 99\r\n\r\n",
+  twostatus = "Status: 200\r\nStatus: 404\r\n\r\n",
+  twotypes = "Content-Type: a/b\r\nContent-Type: c/d\r\n\r\n",
+  nph = "HTTP/1.1 404 Not Found\r\n\r\n",
+  badname = "Bad Name: x\r\n\r\n",
+}
+function handle(req)
+  local s = shapes[req.query.shape]
+  io.write(s:sub(1, 5))
+  io.stdout:write(s:sub(6))
+end

@@ -1,0 +1,3 @@
+function handle(req) {
+  return "unterminated;
+}

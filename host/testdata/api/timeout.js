@@ -1,0 +1,11 @@
+// Timeouts hold: in script code (try/catch cannot swallow them) and in
+// native code (a backtracking regexp).
+function handle(req) {
+  if (req.query.native) {
+    /^(a+)+(?=b)/.test("a".repeat(40));
+    return "done";
+  }
+  for (;;) {
+    try { while (true) {} } catch (e) {}
+  }
+}

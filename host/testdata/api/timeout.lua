@@ -1,0 +1,12 @@
+-- Timeouts hold: in script code (pcall cannot swallow them), in native
+-- code (an O(n^2) pattern) and in a coroutine made at the top level.
+local co = coroutine.create(function() while true do end end)
+function handle(req)
+  if req.query.native then
+    return tostring(string.find(string.rep("a", 200000), ".-b"))
+  end
+  if req.query.co then
+    coroutine.resume(co)
+  end
+  while true do pcall(function() while true do end end) end
+end
