@@ -41,7 +41,7 @@ func BenchmarkEncodeResponse(b *testing.B) {
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	for b.Loop() {
-		out := appendRecord(buf[:0], typeStdout, 1, append(appendHeaderBlock(buf[2048:2048], 200, h), body...))
+		out := appendRecord(buf[:0], typeStdout, 1, append(cgi.AppendHeaderBlock(buf[2048:2048], 200, h), body...))
 		out = appendRecord(out, typeStdout, 1, nil)
 		_ = appendEndRequest(out, 1, 0, 0)
 	}

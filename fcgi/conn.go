@@ -419,7 +419,7 @@ func (c *conn) writeEnd(id uint16, appStatus uint32, protocolStatus uint8, keep 
 
 // writeStatusOnly sends a header-only CGI response and END_REQUEST.
 func (c *conn) writeStatusOnly(id uint16, status int, keep bool) {
-	block := fmt.Sprintf("Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n", status, statusText(status))
+	block := fmt.Sprintf("Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n", status, cgi.StatusText(status))
 	if status == 503 {
 		block += "Retry-After: 1\r\n"
 	}

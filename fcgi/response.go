@@ -7,9 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"sort"
-	"strconv"
 	"sync"
+
+	"scriptsrv/cgi"
 )
 
 // bufSize holds one full record plus the empty STDOUT and END_REQUEST that
@@ -65,40 +65,7 @@ func (w *response) writeHeaderLocked(status int) {
 	}
 	w.wroteHeader = true
 	w.status = status
-	w.appendContent(appendHeaderBlock(nil, status, w.header))
-}
-
-// appendHeaderBlock serialises a CGI header block with an explicit Status
-// line (Caddy only reads Status; it never infers 302 from Location).
-func appendHeaderBlock(dst []byte, status int, h http.Header) []byte {
-	dst = append(dst, "Status: "...)
-	dst = strconv.AppendInt(dst, int64(status), 10)
-	dst = append(dst, ' ')
-	dst = append(dst, statusText(status)...)
-	dst = append(dst, "\r\n"...)
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	if len(keys) > 1 {
-		sort.Strings(keys)
-	}
-	for _, k := range keys {
-		for _, v := range h[k] {
-			dst = append(dst, k...)
-			dst = append(dst, ": "...)
-			dst = append(dst, v...)
-			dst = append(dst, "\r\n"...)
-		}
-	}
-	return append(dst, "\r\n"...)
-}
-
-func statusText(code int) string {
-	if t := http.StatusText(code); t != "" {
-		return t
-	}
-	return "Status " + strconv.Itoa(code)
+	w.appendContent(cgi.AppendHeaderBlock(nil, status, w.header))
 }
 
 func (w *response) Write(p []byte) (int, error) {

@@ -109,3 +109,12 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// serveMux runs a GET of uri through h.
+func serveMux(h cgi.Handler, uri string) *cgitest.Recorder {
+	rec := &cgitest.Recorder{}
+	path, q, _ := strings.Cut(uri, "?")
+	h.ServeCGI(rec, cgi.NewRequest(context.Background(), cgi.Params{{Name: "REQUEST_METHOD", Value: "GET"},
+		{Name: "REQUEST_URI", Value: uri}, {Name: "SCRIPT_NAME", Value: path}, {Name: "QUERY_STRING", Value: q}}, nil))
+	return rec
+}

@@ -1,0 +1,347 @@
+// config.go: config.toml: defaults, decoding, validation with errors that
+// name the file, line and key.
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"scriptsrv/fcgi"
+	"scriptsrv/host"
+)
+
+// Duration is a TOML duration string such as "30s" or "1m30s".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration; negative ones are refused.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("bad duration %q (want e.g. \"30s\", \"500ms\", \"2m\")", b)
+	}
+	if v < 0 {
+		return fmt.Errorf("bad duration %q: negative", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Size is a TOML size string such as "16MiB", "512KiB", "1GB" or "4096".
+type Size int64
+
+var sizeRe = regexp.MustCompile(`^\s*(\d+)\s*([KMGT]I?B?|B)?\s*$`)
+
+// UnmarshalText parses a size with an optional unit (KiB=1024, KB=1000).
+func (s *Size) UnmarshalText(b []byte) error {
+	m := sizeRe.FindStringSubmatch(strings.ToUpper(string(b)))
+	if m == nil {
+		return fmt.Errorf("bad size %q (want e.g. \"16MiB\", \"512KiB\", \"1048576\")", b)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return fmt.Errorf("bad size %q: %w", b, err)
+	}
+	unit := strings.TrimSuffix(m[2], "B")
+	mult := int64(1)
+	if unit != "" {
+		base := int64(1000)
+		if strings.HasSuffix(unit, "I") {
+			base = 1024
+		}
+		for range strings.Index("KMGT", unit[:1]) + 1 {
+			mult *= base
+		}
+	}
+	*s = Size(n * mult)
+	return nil
+}
+
+// ServerConfig is [server].
+type ServerConfig struct {
+	FastCGI         string   `toml:"fastcgi"`
+	HTTP            string   `toml:"http"`
+	AllowedClients  []string `toml:"allowed_clients"`
+	SocketMode      string   `toml:"socket_mode"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	Debug           bool     `toml:"debug"`
+	StatusPath      string   `toml:"status_path"`
+	MetricsPath     string   `toml:"metrics_path"`
+	Reload          bool     `toml:"reload"`
+	LogFormat       string   `toml:"log_format"`
+	LogLevel        string   `toml:"log_level"`
+}
+
+// PoolConfig is [pool], and the per-route overrides.
+type PoolConfig struct {
+	Workers      *int      `toml:"workers"`
+	MaxRequests  *int      `toml:"max_requests"`
+	Timeout      *Duration `toml:"timeout"`
+	QueueTimeout *Duration `toml:"queue_timeout"`
+	MaxBody      *Size     `toml:"max_body"`
+	Sandbox      *bool     `toml:"sandbox"`
+}
+
+// RouteConfig is one [[route]].
+type RouteConfig struct {
+	Path   string `toml:"path"`
+	Script string `toml:"script"`
+	Dir    string `toml:"dir"`
+	PoolConfig
+}
+
+// Config is a whole config file.
+type Config struct {
+	Server ServerConfig  `toml:"server"`
+	Pool   PoolConfig    `toml:"pool"`
+	Routes []RouteConfig `toml:"route"`
+
+	file  string // the file it came from ("" for zero config)
+	dir   string // relative paths are relative to this
+	lines []string
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// defaultConfig is every key's default, as CONFIG.md lists them.
+func defaultConfig() *Config {
+	return &Config{
+		Server: ServerConfig{FastCGI: "127.0.0.1:9000", HTTP: "127.0.0.1:8080", SocketMode: "0660",
+			ShutdownTimeout: Duration{10 * time.Second}, Reload: true, LogFormat: "text", LogLevel: "info"},
+		Pool: PoolConfig{Workers: ptr(4), MaxRequests: ptr(0), Timeout: &Duration{30 * time.Second},
+			QueueTimeout: &Duration{5 * time.Second}, MaxBody: ptr(Size(16 << 20)), Sandbox: ptr(true)},
+	}
+}
+
+// ConfigError is a bad config: the file, line (0 if unknown) and key.
+type ConfigError struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// loadConfig reads file over the defaults and validates it.
+func loadConfig(file string) (*Config, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	c := defaultConfig()
+	c.file = file
+	c.dir = filepath.Dir(file)
+	c.lines = strings.Split(string(src), "\n")
+	md, err := toml.Decode(string(src), c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &ConfigError{File: file, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}
+		}
+		return nil, &ConfigError{File: file, Msg: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, &ConfigError{File: file, Line: c.lineOf(k[:len(k)-1], k[len(k)-1], -1), Key: k.String(), Msg: "unknown key"}
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// lineOf finds the line of key in table: for [[route]] the index-th one
+// (index < 0: any), else the table's only one.
+func (c *Config) lineOf(table []string, key string, index int) int {
+	want := strings.Join(table, ".")
+	keyRe := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(key) + `"?\s*=`)
+	cur, count := "", -1
+	for i, l := range c.lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "[") {
+			cur = strings.TrimSpace(strings.Trim(strings.SplitN(t, "#", 2)[0], "[] \t"))
+			if strings.HasPrefix(t, "[[") && cur == want {
+				count++
+			}
+			continue
+		}
+		if cur != want || (want == "route" && index >= 0 && count != index) {
+			continue
+		}
+		if keyRe.MatchString(l) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func (c *Config) errAt(table []string, key string, index int, format string, args ...any) error {
+	name := strings.Join(append(append([]string{}, table...), key), ".")
+	if len(table) > 0 && table[0] == "route" {
+		name = fmt.Sprintf("route[%d].%s", index, key)
+	}
+	return &ConfigError{File: c.file, Line: c.lineOf(table, key, index), Key: name, Msg: fmt.Sprintf(format, args...)}
+}
+
+// validate checks the decoded config without side effects.
+func (c *Config) validate() error {
+	s := c.Server
+	if s.FastCGI == "" && s.HTTP == "" {
+		return c.errAt([]string{"server"}, "fastcgi", 0, `both fastcgi and http are off ("")`)
+	}
+	for _, a := range s.AllowedClients {
+		if _, err := fcgi.ParseAllowed(a); err != nil {
+			return c.errAt([]string{"server"}, "allowed_clients", 0, "%v", err)
+		}
+	}
+	if _, err := strconv.ParseUint(s.SocketMode, 8, 32); err != nil {
+		return c.errAt([]string{"server"}, "socket_mode", 0, "bad mode %q (want octal, e.g. \"0660\")", s.SocketMode)
+	}
+	for _, p := range []struct{ key, v string }{{"status_path", s.StatusPath}, {"metrics_path", s.MetricsPath}} {
+		if p.v != "" && !strings.HasPrefix(p.v, "/") {
+			return c.errAt([]string{"server"}, p.key, 0, "must start with /")
+		}
+	}
+	switch s.LogFormat {
+	case "text", "json":
+	default:
+		return c.errAt([]string{"server"}, "log_format", 0, "want \"text\" or \"json\", got %q", s.LogFormat)
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c.errAt([]string{"server"}, "log_level", 0, "want debug, info, warn or error, got %q", s.LogLevel)
+	}
+	if err := c.validatePool([]string{"pool"}, c.Pool, 0); err != nil {
+		return err
+	}
+	if len(c.Routes) == 0 {
+		return &ConfigError{File: c.file, Msg: "no [[route]]: nothing to serve"}
+	}
+	seen := map[string]int{}
+	for i, r := range c.Routes {
+		if err := c.validateRoute(i, r, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validatePool(table []string, p PoolConfig, index int) error {
+	if p.Workers != nil && (*p.Workers < 1 || *p.Workers > 10000) {
+		return c.errAt(table, "workers", index, "want 1 to 10000, got %d", *p.Workers)
+	}
+	if p.MaxRequests != nil && *p.MaxRequests < 0 {
+		return c.errAt(table, "max_requests", index, "must not be negative")
+	}
+	if p.Timeout != nil && p.Timeout.Duration == 0 {
+		return c.errAt(table, "timeout", index, "must be more than 0")
+	}
+	if p.MaxBody != nil && *p.MaxBody <= 0 {
+		return c.errAt(table, "max_body", index, "must be more than 0")
+	}
+	return nil
+}
+
+func (c *Config) validateRoute(i int, r RouteConfig, seen map[string]int) error {
+	t := []string{"route"}
+	if r.Path == "" || r.Path[0] != '/' {
+		return c.errAt(t, "path", i, "want a path starting with /, got %q", r.Path)
+	}
+	norm := strings.TrimSuffix(r.Path, "/")
+	if j, dup := seen[norm]; dup {
+		return c.errAt(t, "path", i, "%q overlaps route[%d] (%q)", r.Path, j, c.Routes[j].Path)
+	}
+	seen[norm] = i
+	switch {
+	case r.Script != "" && r.Dir != "":
+		return c.errAt(t, "script", i, "set script or dir, not both")
+	case r.Script == "" && r.Dir == "":
+		return c.errAt(t, "script", i, "set script (one file) or dir (a folder of scripts)")
+	case r.Script != "":
+		fi, err := os.Stat(c.abs(r.Script))
+		if err != nil {
+			return c.errAt(t, "script", i, "%v", friendly(err))
+		}
+		if !fi.Mode().IsRegular() {
+			return c.errAt(t, "script", i, "%s is not a file", r.Script)
+		}
+		if ext := strings.ToLower(filepath.Ext(r.Script)); ext != ".js" && ext != ".lua" {
+			return c.errAt(t, "script", i, "%s: want a .js or .lua file", r.Script)
+		}
+	default:
+		fi, err := os.Stat(c.abs(r.Dir))
+		if err != nil {
+			return c.errAt(t, "dir", i, "%v", friendly(err))
+		}
+		if !fi.IsDir() {
+			return c.errAt(t, "dir", i, "%s is not a folder", r.Dir)
+		}
+	}
+	return c.validatePool(t, r.PoolConfig, i)
+}
+
+func friendly(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s does not exist", pe.Path)
+	}
+	return err
+}
+
+// abs resolves a path in the config relative to the config's folder.
+func (c *Config) abs(p string) string {
+	if filepath.IsAbs(p) || c.dir == "" {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// hostConfig merges a route's overrides over [pool].
+func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
+	p := c.Pool
+	o := r.PoolConfig
+	pick := func(a, b *int) int {
+		if a != nil {
+			return *a
+		}
+		return *b
+	}
+	hc := host.Config{Workers: pick(o.Workers, p.Workers), MaxRequests: pick(o.MaxRequests, p.MaxRequests), Debug: c.Server.Debug}
+	hc.Timeout = p.Timeout.Duration
+	if o.Timeout != nil {
+		hc.Timeout = o.Timeout.Duration
+	}
+	hc.QueueTimeout = p.QueueTimeout.Duration
+	if o.QueueTimeout != nil {
+		hc.QueueTimeout = o.QueueTimeout.Duration
+	}
+	hc.MaxBody = int64(*p.MaxBody)
+	if o.MaxBody != nil {
+		hc.MaxBody = int64(*o.MaxBody)
+	}
+	sandbox := *p.Sandbox
+	if o.Sandbox != nil {
+		sandbox = *o.Sandbox
+	}
+	return hc, sandbox
+}

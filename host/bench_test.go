@@ -1,0 +1,76 @@
+package host
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"scriptsrv/cgi"
+)
+
+// nullWriter is a cgi.ResponseWriter that keeps nothing: the benchmarks
+// measure the host alone, without a front.
+type nullWriter struct{ h http.Header }
+
+func (w *nullWriter) Header() http.Header         { return w.h }
+func (w *nullWriter) WriteHeader(int)             { clear(w.h) }
+func (w *nullWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *nullWriter) Flush() error                { return nil }
+func (w *nullWriter) Stderr() io.Writer           { return io.Discard }
+
+var benchParams = cgi.Params{
+	{Name: "QUERY_STRING", Value: "name=world"}, {Name: "REQUEST_METHOD", Value: "GET"},
+	{Name: "CONTENT_TYPE", Value: ""}, {Name: "CONTENT_LENGTH", Value: ""},
+	{Name: "SCRIPT_NAME", Value: "/work"}, {Name: "REQUEST_URI", Value: "/work?name=world"},
+	{Name: "DOCUMENT_URI", Value: "/work"}, {Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
+	{Name: "REMOTE_ADDR", Value: "127.0.0.1"}, {Name: "REMOTE_PORT", Value: "51234"},
+	{Name: "SERVER_NAME", Value: "localhost"}, {Name: "HTTP_HOST", Value: "127.0.0.1:8080"},
+	{Name: "HTTP_USER_AGENT", Value: "wrk/4.1.0"}, {Name: "HTTP_ACCEPT", Value: "*/*"},
+}
+
+func benchScript(b *testing.B, name string) {
+	p, _ := poolFor(b, filepath.Join("testdata", "bench", name), Config{Workers: 1})
+	w := &nullWriter{h: http.Header{}}
+	r := cgi.NewRequest(context.Background(), benchParams, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.ServeCGI(w, r)
+	}
+	if s := p.Stats(); s.Errors > 0 {
+		b.Fatalf("%d script errors", s.Errors)
+	}
+}
+
+func BenchmarkHelloJS(b *testing.B)  { benchScript(b, "hello.js") }
+func BenchmarkHelloLua(b *testing.B) { benchScript(b, "hello.lua") }
+func BenchmarkWorkJS(b *testing.B)   { benchScript(b, "work.js") }
+func BenchmarkWorkLua(b *testing.B)  { benchScript(b, "work.lua") }
+
+// BenchmarkPoolMemory reports the heap held by a pool of 4 warm
+// interpreters per language.
+func BenchmarkPoolMemory(b *testing.B) {
+	for _, name := range []string{"hello.js", "hello.lua"} {
+		b.Run(name, func(b *testing.B) {
+			var before, after runtime.MemStats
+			for b.Loop() {
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				prog, err := Load(filepath.Join("testdata", "bench", name), "", true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p, err := NewPool(prog, Config{Workers: 4})
+				if err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/4/1024, "KiB/interpreter")
+				p.Close()
+			}
+		})
+	}
+}

@@ -1,0 +1,175 @@
+// Package httpmin is scriptsrv's minimal HTTP front. It runs on net/http's
+// server (no HTTP parsing of its own), turns each request into exactly the
+// CGI params a web server would send over FastCGI (RFC 3875 names, HTTP_*
+// headers), streams the body, and passes a handler's response through to
+// the client. The same cgi.Handler serves both fronts unchanged.
+//
+// The Proxy request header is never passed as HTTP_PROXY (httpoxy). There
+// is no TLS: put a web server in front for that.
+package httpmin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"scriptsrv/cgi"
+)
+
+// Server is an HTTP server for a cgi.Handler. Set its fields before Serve;
+// zero durations and sizes mean the documented defaults.
+type Server struct {
+	Handler cgi.Handler
+	Logger  *slog.Logger // default slog.Default()
+
+	ReadHeaderTimeout time.Duration // default 10s
+	ReadTimeout       time.Duration // whole request, body included; default 5m
+	WriteTimeout      time.Duration // default 0: none, so responses may stream
+	IdleTimeout       time.Duration // keep-alive; default 2m
+	MaxHeaderBytes    int           // default 64 KiB
+
+	srv *http.Server
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func (s *Server) httpServer() *http.Server {
+	if s.srv == nil {
+		mhb := s.MaxHeaderBytes
+		if mhb <= 0 {
+			mhb = 64 << 10
+		}
+		s.srv = &http.Server{
+			Handler:           s,
+			ReadHeaderTimeout: orDefault(s.ReadHeaderTimeout, 10*time.Second),
+			ReadTimeout:       orDefault(s.ReadTimeout, 5*time.Minute),
+			WriteTimeout:      s.WriteTimeout,
+			IdleTimeout:       orDefault(s.IdleTimeout, 2*time.Minute),
+			MaxHeaderBytes:    mhb,
+			ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn),
+		}
+	}
+	return s.srv
+}
+
+// Serve accepts HTTP connections on l; see http.Server.Serve. It returns
+// http.ErrServerClosed after Shutdown or Close.
+func (s *Server) Serve(l net.Listener) error { return s.httpServer().Serve(l) }
+
+// Shutdown stops accepting and waits for requests in progress; see
+// http.Server.Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error { return s.httpServer().Shutdown(ctx) }
+
+// Close closes every connection at once.
+func (s *Server) Close() error { return s.httpServer().Close() }
+
+// ServeHTTP serves one request through the handler.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	req := cgi.NewRequest(r.Context(), Params(r), r.Body)
+	w := &response{rw: rw}
+	s.Handler.ServeCGI(w, req)
+	if !w.wrote {
+		rw.WriteHeader(http.StatusOK)
+	}
+}
+
+// Params returns the CGI params a web server would send for r.
+func Params(r *http.Request) cgi.Params {
+	ps := make(cgi.Params, 0, 20+len(r.Header))
+	add := func(k, v string) { ps = append(ps, cgi.Param{Name: k, Value: v}) }
+	host, port, _ := net.SplitHostPort(r.RemoteAddr)
+	add("GATEWAY_INTERFACE", "CGI/1.1")
+	add("SERVER_SOFTWARE", "scriptsrv")
+	add("SERVER_PROTOCOL", r.Proto)
+	add("REQUEST_METHOD", r.Method)
+	add("REQUEST_URI", r.RequestURI)
+	add("REQUEST_SCHEME", "http")
+	add("SCRIPT_NAME", "")
+	add("PATH_INFO", r.URL.Path)
+	add("QUERY_STRING", r.URL.RawQuery)
+	add("REMOTE_ADDR", host)
+	add("REMOTE_PORT", port)
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if h, p, err := net.SplitHostPort(la.String()); err == nil {
+			add("SERVER_ADDR", h)
+			add("SERVER_PORT", p)
+		}
+	}
+	sn := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		sn = h
+	}
+	add("SERVER_NAME", sn)
+	if r.ContentLength >= 0 && (r.ContentLength > 0 || r.Body != http.NoBody) {
+		add("CONTENT_LENGTH", strconv.FormatInt(r.ContentLength, 10))
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		add("CONTENT_TYPE", ct)
+	}
+	if r.Host != "" {
+		add("HTTP_HOST", r.Host)
+	}
+	for k, vs := range r.Header {
+		switch k {
+		case "Content-Type", "Content-Length", "Proxy", "Host":
+			continue
+		}
+		sep := ", "
+		if k == "Cookie" {
+			sep = "; "
+		}
+		add("HTTP_"+strings.ToUpper(strings.ReplaceAll(k, "-", "_")), strings.Join(vs, sep))
+	}
+	return ps
+}
+
+// response adapts http.ResponseWriter to cgi.ResponseWriter.
+type response struct {
+	rw    http.ResponseWriter
+	wrote bool
+}
+
+func (w *response) Header() http.Header { return w.rw.Header() }
+
+func (w *response) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	w.rw.WriteHeader(code)
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.rw.Write(p)
+}
+
+func (w *response) Flush() error {
+	err := http.NewResponseController(w.rw).Flush()
+	if errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return err
+}
+
+// Stderr discards: on this front there is no web server error log, and the
+// host already writes a script's stderr to the server log.
+func (w *response) Stderr() io.Writer { return io.Discard }
