@@ -147,4 +147,3 @@ func (d *Dir) Pools() map[string]*Pool {
 	}
 	return out
 }
-
