@@ -31,10 +31,12 @@ type body struct {
 	eof      bool  // the empty STDIN record arrived
 	err      error // sticky error for the reader
 	closed   bool  // the handler is done: discard what still arrives
+	done     chan struct{}
+	doneOnce sync.Once
 }
 
 func newBody(ctx context.Context, memLimit int, max int64, tempDir string) *body {
-	return &body{ctx: ctx, wake: make(chan struct{}, 1), memLimit: memLimit, max: max, tempDir: tempDir}
+	return &body{ctx: ctx, wake: make(chan struct{}, 1), memLimit: memLimit, max: max, tempDir: tempDir, done: make(chan struct{})}
 }
 
 func (b *body) signal() {
@@ -91,6 +93,7 @@ func (b *body) end() {
 	b.eof = true
 	b.mu.Unlock()
 	b.signal()
+	b.doneOnce.Do(func() { close(b.done) })
 }
 
 // Read implements io.Reader for the handler. It blocks until data arrives,

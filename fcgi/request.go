@@ -60,10 +60,11 @@ func (r *request) run(ps cgi.Params) {
 		}()
 		r.c.srv.Handler.ServeCGI(w, req)
 	}()
-	r.cancel(context.Canceled)
+	w.awaitBody()
 	r.c.remove(r)
 	r.body.close()
 	w.finish()
+	r.cancel(context.Canceled)
 	if !r.keepConn {
 		r.c.closeAfter()
 	}

@@ -31,9 +31,26 @@ type response struct {
 	failed      bool
 	ended       bool
 	stderrUsed  bool
+	bodyDone    bool
 	bufp        *[]byte
 	buf         []byte
 	err         error
+}
+
+// awaitBody holds output until the request body has fully arrived. nginx
+// stops sending the body once it has response headers, so a script that
+// answers before reading everything would otherwise wait for the rest
+// forever. The connection reader keeps spooling the body meanwhile, so
+// this never deadlocks; it also drains the body of an early answer (413).
+func (w *response) awaitBody() {
+	if w.bodyDone {
+		return
+	}
+	select {
+	case <-w.r.body.done:
+	case <-w.r.ctx.Done():
+	}
+	w.bodyDone = true
 }
 
 func newResponse(r *request) *response {
@@ -104,6 +121,7 @@ func (w *response) appendContent(p []byte) {
 // emit sends the buffered content as one STDOUT record; with final, the
 // empty STDOUT, STDERR end and END_REQUEST go in the same write.
 func (w *response) emit(final bool) {
+	w.awaitBody()
 	n := len(w.buf) - headerLen
 	out := w.buf
 	if n > 0 {

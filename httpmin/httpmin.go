@@ -83,6 +83,8 @@ func (s *Server) Close() error { return s.httpServer().Close() }
 
 // ServeHTTP serves one request through the handler.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	// Scripts may answer while still reading the body (HTTP/1.1 allows it).
+	http.NewResponseController(rw).EnableFullDuplex()
 	req := cgi.NewRequest(r.Context(), Params(r), r.Body)
 	w := &response{rw: rw}
 	s.Handler.ServeCGI(w, req)

@@ -141,6 +141,9 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
 
+// typeErrRe matches the decoder's type errors, which are plain strings.
+var typeErrRe = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
+
 // loadConfig reads file over the defaults and validates it.
 func loadConfig(file string) (*Config, error) {
 	src, err := os.ReadFile(file)
@@ -156,6 +159,10 @@ func loadConfig(file string) (*Config, error) {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, &ConfigError{File: file, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}
+		}
+		if m := typeErrRe.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return nil, &ConfigError{File: file, Line: line, Key: m[2], Msg: m[3]}
 		}
 		return nil, &ConfigError{File: file, Msg: err.Error()}
 	}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeConfig writes a config and the scripts it names into a temp dir.
+func writeConfig(t *testing.T, toml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "h.js"), []byte(`function handle(req){ return "hi"; }`), 0o644)
+	os.WriteFile(filepath.Join(dir, "bad.js"), []byte("function handle(req) {\n  return 'x\n}"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "pub"), 0o755)
+	file := filepath.Join(dir, "config.toml")
+	os.WriteFile(file, []byte(toml), 0o644)
+	return file
+}
+
+func TestConfigErrors(t *testing.T) {
+	route := "\n[[route]]\npath = \"/h\"\nscript = \"h.js\"\n"
+	tests := []struct{ name, toml, want string }{
+		{"unknown server key", "[server]\nfastcgi = \"127.0.0.1:9000\"\nbogus = 1\n" + route, "config.toml:3: server.bogus: unknown key"},
+		{"unknown route key", route + "colour = \"red\"\n", "config.toml:5: route.colour: unknown key"},
+		{"wrong type", "[pool]\nworkers = \"four\"\n" + route, "config.toml:2: pool.workers: incompatible types"},
+		{"bad duration", "[pool]\ntimeout = \"30 seconds\"\n" + route, `config.toml:2: pool.timeout: bad duration "30 seconds"`},
+		{"bad size", route + "max_body = \"lots\"\n", `config.toml:5: route.max_body: bad size "lots"`},
+		{"missing script", "[[route]]\npath = \"/x\"\nscript = \"nope.js\"\n", "config.toml:3: route[0].script:"},
+		{"script and dir", "[[route]]\npath = \"/x\"\nscript = \"h.js\"\ndir = \"pub\"\n", "route[0].script: set script or dir, not both"},
+		{"neither", "[[route]]\npath = \"/x\"\n", "route[0].script: set script (one file) or dir"},
+		{"duplicate route", route + route, "config.toml:7: route[1].path: \"/h\" overlaps route[0]"},
+		{"overlapping slash", route + "\n[[route]]\npath = \"/h/\"\ndir = \"pub\"\n", "route[1].path: \"/h/\" overlaps route[0]"},
+		{"relative path", "[[route]]\npath = \"h\"\nscript = \"h.js\"\n", "config.toml:2: route[0].path: want a path starting with /"},
+		{"no routes", "[server]\n", "no [[route]]"},
+		{"both listeners off", "[server]\nfastcgi = \"\"\nhttp = \"\"\n" + route, "server.fastcgi: both fastcgi and http are off"},
+		{"bad allowed client", "[server]\nallowed_clients = [\"10.0.0.0/99\"]\n" + route, "config.toml:2: server.allowed_clients"},
+		{"bad socket mode", "[server]\nsocket_mode = \"rw\"\n" + route, "config.toml:2: server.socket_mode"},
+		{"workers zero", route + "workers = 0\n", "config.toml:5: route[0].workers: want 1 to 10000"},
+		{"not a script", "[[route]]\npath = \"/x\"\nscript = \"config.toml\"\n", "want a .js or .lua file"},
+		{"syntax error", "[[route]]\npath = \"/x\"\nscript = \"bad.js\"\n", "bad.js: Line 2"},
+		{"toml syntax", "[server\n", "config.toml:2: expected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := writeConfig(t, tt.toml)
+			var out, errb bytes.Buffer
+			code := Run(context.Background(), []string{"-check", "-config", file}, nil, &out, &errb)
+			if code == 0 {
+				t.Fatalf("exit 0 for a bad config; output %q", out.String())
+			}
+			if !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("got %q, want it to contain %q", errb.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigDefaultsAndOverrides(t *testing.T) {
+	file := writeConfig(t, "[pool]\nworkers = 3\nmax_body = \"1MiB\"\n\n[[route]]\npath = \"/h\"\nscript = \"h.js\"\ntimeout = \"2s\"\nsandbox = false\n\n[[route]]\npath = \"/p/\"\ndir = \"pub\"\n")
+	c, err := loadConfig(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, sandbox := c.hostConfig(c.Routes[0])
+	if hc.Workers != 3 || hc.Timeout != 2*time.Second || hc.QueueTimeout != 5*time.Second || hc.MaxBody != 1<<20 || sandbox {
+		t.Errorf("route 0: %+v sandbox=%v", hc, sandbox)
+	}
+	if c.Server.FastCGI != "127.0.0.1:9000" || c.Server.HTTP != "127.0.0.1:8080" || c.Server.ShutdownTimeout.Duration != 10*time.Second || !c.Server.Reload {
+		t.Errorf("server defaults: %+v", c.Server)
+	}
+	var out bytes.Buffer
+	if code := Run(context.Background(), []string{"-check", "-config", file}, nil, &out, &out); code != 0 || !strings.Contains(out.String(), "ok (2 routes)") {
+		t.Errorf("check: %d %q", code, out.String())
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for in, want := range map[string]Size{"16MiB": 16 << 20, "512KiB": 512 << 10, "1GB": 1e9, "4096": 4096, "2k": 2000, "1mib": 1 << 20, "10B": 10} {
+		var s Size
+		if err := s.UnmarshalText([]byte(in)); err != nil || s != want {
+			t.Errorf("%s: got %d, %v; want %d", in, s, err, want)
+		}
+	}
+	for _, bad := range []string{"", "MiB", "-1", "1.5MiB", "12 parsecs"} {
+		var s Size
+		if err := s.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestRunFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"-version"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "scriptsrv ") {
+		t.Errorf("-version: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := Run(context.Background(), []string{"-h"}, nil, &out, &errb); code != 0 || !strings.Contains(errb.String(), "-fastcgi") || !strings.Contains(errb.String(), "scriptsrv cgi SCRIPT") {
+		t.Errorf("-h: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := Run(context.Background(), []string{"handler.py"}, nil, &out, &errb); code == 0 || !strings.Contains(errb.String(), "want a .js or .lua script") {
+		t.Errorf("bad script: %d %q", code, errb.String())
+	}
+}
+
+// scriptsrv cgi SCRIPT: one request from the environment and stdin.
+func TestCGISubcommand(t *testing.T) {
+	t.Setenv("QUERY_STRING", "a=1")
+	t.Setenv("REQUEST_METHOD", "POST")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"cgi", "../../scripts/cgi.lua"}, strings.NewReader("the body"), &out, &errb)
+	want := "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nquery: a=1\nbody: the body\nmethod:\tPOST\n"
+	if code != 0 || out.String() != want {
+		t.Errorf("exit %d, got %q, want %q (stderr %q)", code, out.String(), want, errb.String())
+	}
+}

@@ -1,0 +1,3 @@
+function handle(req) {
+  throw new Error("e2e boom");
+}

@@ -1,0 +1,2 @@
+// Spins until the route's timeout interrupts it.
+function handle(req) { for (;;) {} }

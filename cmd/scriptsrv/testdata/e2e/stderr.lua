@@ -1,0 +1,4 @@
+function handle(req)
+  io.stderr:write("e2e-stderr-marker\n")
+  return "ok"
+end
