@@ -2,6 +2,8 @@ package fcgi
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -142,7 +144,12 @@ func FuzzConn(f *testing.F) {
 	f.Add([]byte{1, 4, 0, 1, 0, 5, 0, 0, 0x8f, 0xff, 0xff, 0xff, 0})
 	f.Add(fcgitest.Record(12, 0, nil, 0))
 	f.Add([]byte{1, 1, 0, 1, 0, 8, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0})
-	srv := &Server{Handler: testHandler(nil), Logger: discardLogger(), StallTimeout: time.Second}
+	echo := cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "%d %s", n, r.Params.Get("REQUEST_URI"))
+		w.Stderr().Write([]byte("e"))
+	})
+	srv := &Server{Handler: echo, Logger: discardLogger(), StallTimeout: time.Second}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		a, b := netPipe()
 		srv.wg.Add(1)
