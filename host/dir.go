@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"scriptsrv/cgi"
 )
@@ -25,7 +26,8 @@ type Dir struct {
 	Root     string // the folder
 	Config   Config
 	Sandbox  bool
-	MaxPools int // default 64
+	MaxPools int           // default 64
+	Watch    time.Duration // poll scripts for changes this often; 0: never
 
 	mu    sync.Mutex
 	pools map[string]*dirPool
@@ -34,9 +36,8 @@ type Dir struct {
 }
 
 type dirPool struct {
-	pool *Pool
-	used uint64
-	err  error
+	script *Script
+	used   uint64
 }
 
 // ServeCGI runs the script the path names.
@@ -53,13 +54,13 @@ func (d *Dir) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 		plain(w, http.StatusNotFound, "not found\n")
 		return
 	}
-	pool, err := d.pool(file)
+	script, err := d.script(file)
 	if err != nil {
 		log.Error("script does not load", "script", file, "error", err)
 		plain(w, http.StatusServiceUnavailable, "script unavailable\n")
 		return
 	}
-	pool.ServeCGI(w, r)
+	script.ServeCGI(w, r)
 }
 
 // resolve maps the rest of a request path to a script file in the folder.
@@ -86,7 +87,7 @@ func (d *Dir) resolve(rest string) (string, bool) {
 	return "", false
 }
 
-func (d *Dir) pool(file string) (*Pool, error) {
+func (d *Dir) script(file string) (*Script, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.pools == nil {
@@ -95,19 +96,15 @@ func (d *Dir) pool(file string) (*Pool, error) {
 	d.tick++
 	if dp, ok := d.pools[file]; ok {
 		dp.used = d.tick
-		return dp.pool, dp.err
+		return dp.script, nil
 	}
 	d.evictLocked()
-	dp := &dirPool{used: d.tick}
-	prog, err := Load(file, d.Root, d.Sandbox)
-	if err == nil {
-		dp.pool, err = NewPool(prog, d.Config)
-	}
+	s, err := NewScript(file, d.Root, d.Sandbox, d.Config, d.Watch)
 	if err != nil {
 		return nil, err // not cached: the next request tries again
 	}
-	d.pools[file] = dp
-	return dp.pool, nil
+	d.pools[file] = &dirPool{script: s, used: d.tick}
+	return s, nil
 }
 
 func (d *Dir) evictLocked() {
@@ -122,7 +119,7 @@ func (d *Dir) evictLocked() {
 				oldest = f
 			}
 		}
-		d.pools[oldest].pool.Close()
+		d.pools[oldest].script.Close()
 		delete(d.pools, oldest)
 	}
 }
@@ -132,18 +129,18 @@ func (d *Dir) Close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for f, dp := range d.pools {
-		dp.pool.Close()
+		dp.script.Close()
 		delete(d.pools, f)
 	}
 }
 
-// Pools returns the pools started so far, by file.
-func (d *Dir) Pools() map[string]*Pool {
+// Scripts returns the scripts started so far, by file.
+func (d *Dir) Scripts() map[string]*Script {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make(map[string]*Pool, len(d.pools))
+	out := make(map[string]*Script, len(d.pools))
 	for f, dp := range d.pools {
-		out[f] = dp.pool
+		out[f] = dp.script
 	}
 	return out
 }

@@ -41,7 +41,7 @@ func compileJS(p *Program, src string) (*jsProgram, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jsProgram{main: prog, registry: newJSRegistry(p.Root)}, nil
+	return &jsProgram{main: prog, registry: newJSRegistry(p.Root, p.addDep)}, nil
 }
 
 // jsDefinesHandle looks for a top-level handle: a function declaration, a

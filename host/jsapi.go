@@ -212,7 +212,7 @@ var errOutsideRoot = errors.New("outside the scripts' root")
 // newJSRegistry makes require() load CommonJS modules from root only:
 // relative names resolve against the requiring file, and absolute paths,
 // ".." escapes and symlinks out of root are refused (os.OpenInRoot).
-func newJSRegistry(root string) *require.Registry {
+func newJSRegistry(root string, loaded func(string)) *require.Registry {
 	load := func(p string) ([]byte, error) {
 		clean := path.Clean(p)
 		if path.IsAbs(p) || clean == ".." || strings.HasPrefix(clean, "../") {
@@ -229,6 +229,7 @@ func newJSRegistry(root string) *require.Registry {
 		if fi, err := f.Stat(); err != nil || fi.IsDir() {
 			return nil, require.ModuleFileDoesNotExistError
 		}
+		loaded(clean)
 		return io.ReadAll(f)
 	}
 	return require.NewRegistry(

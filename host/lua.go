@@ -35,7 +35,7 @@ func compileLua(p *Program, src string) (*luaProgram, error) {
 		return nil, err
 	}
 	p.CGIMode = !luaDefinesHandle(stmts)
-	return &luaProgram{proto: proto, mods: luaModules{root: p.Root, protos: map[string]*lua.FunctionProto{}}}, nil
+	return &luaProgram{proto: proto, mods: luaModules{root: p.Root, protos: map[string]*lua.FunctionProto{}, loaded: p.addDep}}, nil
 }
 
 func compileLuaChunk(src, name string) (*lua.FunctionProto, []ast.Stmt, error) {
@@ -73,6 +73,7 @@ func luaDefinesHandle(stmts []ast.Stmt) bool {
 // luaModules is require()'s compile-once cache, confined to root.
 type luaModules struct {
 	root   string
+	loaded func(string)
 	mu     sync.Mutex
 	protos map[string]*lua.FunctionProto
 }
@@ -101,6 +102,7 @@ func (m *luaModules) get(name string) (*lua.FunctionProto, error) {
 		return nil, err
 	}
 	m.protos[file] = p
+	m.loaded(file)
 	return p, nil
 }
 

@@ -68,7 +68,7 @@ func TestDir(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d", uri, rec.Code(), rec.Body(), want)
 		}
 	}
-	if len(d.Pools()) != 1 {
-		t.Errorf("%d pools kept, want at most 1", len(d.Pools()))
+	if len(d.Scripts()) != 1 {
+		t.Errorf("%d pools kept, want at most 1", len(d.Scripts()))
 	}
 }

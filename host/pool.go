@@ -61,8 +61,10 @@ var (
 // Stats are a pool's counters.
 type Stats struct {
 	Workers, Idle, Busy, Queued int
+	QueuedMax                   int64 // the longest queue seen
 	Served, Errors, Timeouts    int64
 	Overloads, Recycles, Aborts int64
+	Slowest                     []SlowRequest // the slowest recent requests, slowest first
 }
 
 // Pool serves requests for one script on warm interpreters.
@@ -76,8 +78,9 @@ type Pool struct {
 	wg     sync.WaitGroup
 
 	workers                                             atomic.Int64
-	busy, queued                                        atomic.Int64
+	busy, queued, queuedMax                             atomic.Int64
 	served, errs, timeouts, overloads, recycles, aborts atomic.Int64
+	slow                                                slowest
 }
 
 // NewPool starts cfg.Workers interpreters for prog. The first one's error
@@ -176,8 +179,8 @@ func (p *Pool) Wait() { p.wg.Wait() }
 func (p *Pool) Stats() Stats {
 	idle := len(p.idle)
 	return Stats{Workers: int(p.workers.Load()), Idle: idle, Busy: int(p.busy.Load()), Queued: int(p.queued.Load()),
-		Served: p.served.Load(), Errors: p.errs.Load(), Timeouts: p.timeouts.Load(),
-		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load()}
+		QueuedMax: p.queuedMax.Load(), Served: p.served.Load(), Errors: p.errs.Load(), Timeouts: p.timeouts.Load(),
+		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load(), Slowest: p.slow.list()}
 }
 
 // ServeCGI runs the script for one request.
@@ -195,7 +198,7 @@ func (p *Pool) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errPoolClosed) {
 			p.overloads.Add(1)
-			p.log.Warn("all interpreters busy; answering 503", "queue_timeout", p.cfg.QueueTimeout)
+			p.log.Warn("all interpreters busy; answering 503", "request_id", RequestID(r.Context()), "queue_timeout", p.cfg.QueueTimeout)
 			w.Header().Set("Retry-After", "1")
 			plain(w, http.StatusServiceUnavailable, "server busy, retry later\n")
 		}
@@ -217,7 +220,9 @@ func (p *Pool) acquire(ctx context.Context) (*worker, error) {
 		return w, nil
 	default:
 	}
-	p.queued.Add(1)
+	if n := p.queued.Add(1); n > p.queuedMax.Load() {
+		p.queuedMax.Store(n)
+	}
 	defer p.queued.Add(-1)
 	t := time.NewTimer(p.cfg.QueueTimeout)
 	defer t.Stop()
@@ -241,6 +246,7 @@ func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	rs := &wk.rs
 	rs.reset(w, r, ctx, p.cfg.MaxBody, p.log)
 	start := time.Now()
+	defer func() { p.slow.add(rs, time.Since(start)) }()
 	wk.jobs <- rs
 	select {
 	case err := <-wk.done:
@@ -291,7 +297,7 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 // scriptFailed logs an uncaught error and answers 500 if it still can.
 func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 	p.errs.Add(1)
-	attrs := []any{"method", rs.r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start), "error", err.Error()}
+	attrs := []any{"request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start), "error", err.Error()}
 	var se *ScriptError
 	if errors.As(err, &se) && se.Stack != "" {
 		attrs = append(attrs, "stack", se.Stack)
@@ -318,7 +324,7 @@ func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 // interrupted answers a request whose context ended: 504 on timeout, or
 // nothing useful when the client is gone.
 func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time) {
-	attrs := []any{"method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start)}
+	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start)}
 	if r.Context().Err() != nil {
 		p.aborts.Add(1)
 		p.log.Info("client went away; script interrupted", attrs...)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Program is a compiled script, shared by every interpreter of its pools.
@@ -20,6 +21,28 @@ type Program struct {
 
 	js  *jsProgram
 	lua *luaProgram
+
+	depMu sync.Mutex
+	deps  []string
+}
+
+// Deps returns the script's file and every module it loaded so far.
+func (p *Program) Deps() []string {
+	p.depMu.Lock()
+	defer p.depMu.Unlock()
+	return append([]string{p.File}, p.deps...)
+}
+
+func (p *Program) addDep(rel string) {
+	p.depMu.Lock()
+	defer p.depMu.Unlock()
+	f := filepath.Join(p.Root, filepath.FromSlash(rel))
+	for _, d := range p.deps {
+		if d == f {
+			return
+		}
+	}
+	p.deps = append(p.deps, f)
 }
 
 // Load reads and compiles the script at file. Its language comes from the
