@@ -79,6 +79,9 @@ type ServerConfig struct {
 	Reload          bool     `toml:"reload"`
 	LogFormat       string   `toml:"log_format"`
 	LogLevel        string   `toml:"log_level"`
+	HealthPath      string   `toml:"health_path"`
+	StatusClients   []string `toml:"status_clients"`
+	AccessLog       bool     `toml:"access_log"`
 }
 
 // PoolConfig is [pool], and the per-route overrides.
@@ -116,7 +119,8 @@ func ptr[T any](v T) *T { return &v }
 func defaultConfig() *Config {
 	return &Config{
 		Server: ServerConfig{FastCGI: "127.0.0.1:9000", HTTP: "127.0.0.1:8080", SocketMode: "0660",
-			ShutdownTimeout: Duration{10 * time.Second}, Reload: true, LogFormat: "text", LogLevel: "info"},
+			ShutdownTimeout: Duration{10 * time.Second}, Reload: true, LogFormat: "text", LogLevel: "info",
+			StatusClients: []string{"127.0.0.0/8", "::1"}},
 		Pool: PoolConfig{Workers: ptr(4), MaxRequests: ptr(0), Timeout: &Duration{30 * time.Second},
 			QueueTimeout: &Duration{5 * time.Second}, MaxBody: ptr(Size(16 << 20)), Sandbox: ptr(true)},
 	}
@@ -223,7 +227,12 @@ func (c *Config) validate() error {
 	if _, err := strconv.ParseUint(s.SocketMode, 8, 32); err != nil {
 		return c.errAt([]string{"server"}, "socket_mode", 0, "bad mode %q (want octal, e.g. \"0660\")", s.SocketMode)
 	}
-	for _, p := range []struct{ key, v string }{{"status_path", s.StatusPath}, {"metrics_path", s.MetricsPath}} {
+	for _, a := range s.StatusClients {
+		if _, err := fcgi.ParseAllowed(a); err != nil {
+			return c.errAt([]string{"server"}, "status_clients", 0, "%v", err)
+		}
+	}
+	for _, p := range []struct{ key, v string }{{"status_path", s.StatusPath}, {"metrics_path", s.MetricsPath}, {"health_path", s.HealthPath}} {
 		if p.v != "" && !strings.HasPrefix(p.v, "/") {
 			return c.errAt([]string{"server"}, p.key, 0, "must start with /")
 		}

@@ -239,3 +239,7 @@ func TestCgiFcgiBinary(t *testing.T) {
 		t.Errorf("error: exit %d %q", code, out)
 	}
 }
+
+type httpRequest = http.Request
+
+func newRequest(method, url string) (*http.Request, error) { return http.NewRequest(method, url, nil) }

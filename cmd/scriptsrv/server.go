@@ -1,4 +1,4 @@
-// server.go: wiring config to pools, routes and listeners; signals,
+// server.go: wiring config to scripts, routes and listeners; signals,
 // reload and graceful shutdown.
 
 package main
@@ -26,55 +26,69 @@ import (
 	"scriptsrv/httpmin"
 )
 
-// routeSet is one generation of routes and the pools behind them.
+// routeSet is one generation of routes: a SIGHUP builds a new one and the
+// old one closes once its requests are done.
 type routeSet struct {
+	gate    host.Gate
 	mux     *host.Mux
-	pools   []*host.Pool
-	dirs    []*host.Dir
+	scripts []scriptRoute
+	dirs    []dirRoute
 	maxBody int64
 }
 
-func (rs *routeSet) close() {
-	for _, p := range rs.pools {
-		p.Close()
-	}
-	for _, d := range rs.dirs {
-		d.Close()
-	}
+type scriptRoute struct {
+	path   string
+	script *host.Script
 }
 
-// buildRoutes compiles every script and starts its pool. With check, dir
-// routes are compiled file by file too, so -check reports them.
+type dirRoute struct {
+	path string
+	dir  *host.Dir
+}
+
+func (rs *routeSet) close() {
+	rs.gate.Close(func() {
+		for _, s := range rs.scripts {
+			s.script.Close()
+		}
+		for _, d := range rs.dirs {
+			d.dir.Close()
+		}
+	})
+}
+
+// buildRoutes compiles every script and starts its pool. With check, the
+// scripts of dir routes are compiled too, so -check reports them.
 func buildRoutes(cfg *Config, log *slog.Logger, check bool) (*routeSet, error) {
 	rs := &routeSet{}
 	var routes []host.Route
+	watch := time.Duration(0)
+	if cfg.Server.Reload && !check {
+		watch = 500 * time.Millisecond
+	}
 	for i, r := range cfg.Routes {
 		hc, sandbox := cfg.hostConfig(r)
 		hc.Logger = log.With("route", r.Path)
 		rs.maxBody = max(rs.maxBody, hc.MaxBody)
 		if r.Dir != "" {
-			d := &host.Dir{Prefix: r.Path, Root: cfg.abs(r.Dir), Config: hc, Sandbox: sandbox}
+			d := &host.Dir{Prefix: r.Path, Root: cfg.abs(r.Dir), Config: hc, Sandbox: sandbox, Watch: watch}
 			if check {
 				if err := checkDir(d.Root, sandbox); err != nil {
 					rs.close()
 					return nil, fmt.Errorf("route[%d] %s: %w", i, r.Path, err)
 				}
 			}
-			rs.dirs = append(rs.dirs, d)
+			rs.dirs = append(rs.dirs, dirRoute{r.Path, d})
 			routes = append(routes, host.Route{Path: r.Path, Handler: d})
 			continue
 		}
-		prog, err := host.Load(cfg.abs(r.Script), "", sandbox)
-		var pool *host.Pool
-		if err == nil {
-			pool, err = host.NewPool(prog, hc)
-		}
+		s, err := host.NewScript(cfg.abs(r.Script), "", sandbox, hc, watch)
 		if err != nil {
 			rs.close()
 			return nil, fmt.Errorf("route[%d] %s: %w", i, r.Path, err)
 		}
-		rs.pools = append(rs.pools, pool)
-		routes = append(routes, host.Route{Path: r.Path, Handler: pool})
+		rs.scripts = append(rs.scripts, scriptRoute{r.Path, s})
+		routes = append(routes, host.Route{Path: r.Path, Handler: s})
 	}
 	rs.mux = host.NewMux(routes, log)
 	return rs, nil
@@ -96,35 +110,136 @@ func checkDir(root string, sandbox bool) error {
 
 // app is the running server: the current routes, swapped on reload.
 type app struct {
-	cfgFile string
-	log     *slog.Logger
-	routes  atomic.Pointer[routeSet]
-	reloads atomic.Int64
+	cfg           *Config
+	log           *slog.Logger
+	routes        atomic.Pointer[routeSet]
+	reloads       atomic.Int64
+	reloadErr     atomic.Pointer[string]
+	draining      atomic.Bool
+	started       time.Time
+	statusClients []netip.Prefix
+	metrics       *metrics
+	nextID        atomic.Uint64
 }
 
+func (a *app) lastReloadErr() string {
+	if p := a.reloadErr.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// ServeCGI answers one request from either front.
 func (a *app) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
-	a.routes.Load().mux.ServeCGI(w, r)
+	id := a.nextID.Add(1)
+	r = r.WithContext(host.WithRequestID(r.Context(), id))
+	path, err := cgi.RequestPath(r.Params)
+	if err != nil {
+		a.log.Warn("bad request path", "request_id", id, "request_uri", r.Params.Get("REQUEST_URI"), "error", err)
+		plainText(w, http.StatusBadRequest, "bad request path\n")
+		return
+	}
+	if a.special(w, r, path) {
+		return
+	}
+	var rs *routeSet
+	for rs = a.routes.Load(); !rs.gate.Enter(); rs = a.routes.Load() {
+	}
+	defer rs.gate.Leave()
+	route, _, ok := rs.mux.Match(path)
+	if !ok {
+		a.log.Warn("no route", "request_id", id, "method", r.Params.Get("REQUEST_METHOD"), "path", path)
+		plainText(w, http.StatusNotFound, "not found\n")
+		return
+	}
+	start := time.Now()
+	var sw *statusWriter
+	if a.cfg.Server.AccessLog {
+		sw = &statusWriter{ResponseWriter: w}
+		w = sw
+	}
+	route.Handler.ServeCGI(w, r)
+	d := time.Since(start)
+	a.metrics.duration.WithLabelValues(route.Path).Observe(d.Seconds())
+	if sw != nil {
+		a.log.Info("request", "request_id", id, "method", r.Params.Get("REQUEST_METHOD"), "path", path, "route", route.Path,
+			"status", sw.code(), "duration", d, "remote_addr", r.Params.Get("REMOTE_ADDR"))
+		if a.log.Enabled(r.Context(), slog.LevelDebug) {
+			a.log.Debug("request params", append([]any{"request_id", id}, redacted(r.Params)...)...)
+		}
+	}
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	cgi.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *statusWriter) code() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
+
+// redacted lists params for a log line, hiding cookies and credentials.
+func redacted(ps cgi.Params) []any {
+	out := make([]any, 0, 2*len(ps))
+	for _, p := range ps {
+		v := p.Value
+		switch p.Name {
+		case "HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_PROXY_AUTHORIZATION", "HTTP_X_API_KEY", "REMOTE_USER_PASSWORD":
+			v = "[redacted]"
+		}
+		out = append(out, p.Name, v)
+	}
+	return out
 }
 
 // reload reads the config file again; a bad one leaves the old in service.
 func (a *app) reload() {
-	if a.cfgFile == "" {
+	if a.cfg.file == "" {
 		a.log.Info("reload: nothing to reload without a config file")
 		return
 	}
-	cfg, err := loadConfig(a.cfgFile)
+	cfg, err := loadConfig(a.cfg.file)
 	var rs *routeSet
 	if err == nil {
 		rs, err = buildRoutes(cfg, a.log, false)
 	}
 	if err != nil {
+		msg := err.Error()
+		a.reloadErr.Store(&msg)
 		a.log.Error("reload refused; the old config stays in service", "error", err)
 		return
 	}
+	if cfg.Server.FastCGI != a.cfg.Server.FastCGI || cfg.Server.HTTP != a.cfg.Server.HTTP {
+		a.log.Warn("reload: listener addresses changed; they take effect at the next restart")
+		cfg.Server.FastCGI, cfg.Server.HTTP = a.cfg.Server.FastCGI, a.cfg.Server.HTTP
+	}
+	a.cfg = cfg
+	a.statusClients = parsePrefixes(cfg.Server.StatusClients)
 	old := a.routes.Swap(rs)
-	old.close() // idle interpreters now; busy ones when their request ends
+	old.close() // its pools close once their requests are done
 	a.reloads.Add(1)
-	a.log.Info("config reloaded", "file", a.cfgFile, "routes", len(cfg.Routes))
+	empty := ""
+	a.reloadErr.Store(&empty)
+	a.log.Info("config reloaded", "file", a.cfg.file, "routes", len(cfg.Routes))
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully.
@@ -134,42 +249,28 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	a := &app{cfgFile: cfg.file, log: log}
+	a := &app{cfg: cfg, log: log, started: start, statusClients: parsePrefixes(cfg.Server.StatusClients)}
+	a.metrics = newMetrics(a)
 	a.routes.Store(rs)
 	defer func() { a.routes.Load().close() }()
 
+	fl, hl, err := listeners(cfg, log)
+	if err != nil {
+		return err
+	}
 	var fs *fcgi.Server
 	var hs *httpmin.Server
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
-	if cfg.Server.FastCGI != "" {
-		mode, _ := strconv.ParseUint(cfg.Server.SocketMode, 8, 32)
-		l, err := fcgi.Listen(cfg.Server.FastCGI, os.FileMode(mode))
-		if err != nil {
-			return err
-		}
-		allow := make([]netip.Prefix, 0, len(cfg.Server.AllowedClients))
-		for _, s := range cfg.Server.AllowedClients {
-			p, _ := fcgi.ParseAllowed(s)
-			allow = append(allow, p)
-		}
-		fs = &fcgi.Server{Handler: a, Logger: log, AllowedClients: allow, MaxBody: rs.maxBody + 1}
+	if fl != nil {
+		fs = &fcgi.Server{Handler: a, Logger: log, AllowedClients: parsePrefixes(cfg.Server.AllowedClients), MaxBody: rs.maxBody + 1}
 		wg.Add(1)
-		go func() { defer wg.Done(); errc <- ignoreClosed(fs.Serve(l)) }()
-		log.Info("serving FastCGI", "address", listenName(cfg.Server.FastCGI, l))
+		go func() { defer wg.Done(); errc <- ignoreClosed(fs.Serve(fl)) }()
 	}
-	if cfg.Server.HTTP != "" {
-		l, err := net.Listen("tcp", cfg.Server.HTTP)
-		if err != nil {
-			if fs != nil {
-				fs.Close()
-			}
-			return fmt.Errorf("listening on %s: %w", cfg.Server.HTTP, err)
-		}
+	if hl != nil {
 		hs = &httpmin.Server{Handler: a, Logger: log}
 		wg.Add(1)
-		go func() { defer wg.Done(); errc <- ignoreClosed(hs.Serve(l)) }()
-		log.Info("serving HTTP", "address", "http://"+l.Addr().String())
+		go func() { defer wg.Done(); errc <- ignoreClosed(hs.Serve(hl)) }()
 	}
 	log.Info("ready", "routes", len(cfg.Routes), "config", cfg.name(), "startup", time.Since(start).Round(time.Microsecond))
 
@@ -189,9 +290,71 @@ loop:
 			break loop
 		}
 	}
+	a.draining.Store(true)
 	shutdown(cfg.Server.ShutdownTimeout.Duration, fs, hs, log)
 	wg.Wait()
 	return runErr
+}
+
+// listeners opens the FastCGI and HTTP listeners: the sockets systemd
+// passed (socket activation: the first is FastCGI, a second is HTTP), or
+// the configured addresses.
+func listeners(cfg *Config, log *slog.Logger) (fl, hl net.Listener, err error) {
+	if ls, err := systemdListeners(); err != nil {
+		return nil, nil, err
+	} else if len(ls) > 0 {
+		log.Info("serving FastCGI on a socket from systemd", "address", ls[0].Addr().String())
+		if len(ls) > 1 {
+			log.Info("serving HTTP on a socket from systemd", "address", ls[1].Addr().String())
+			return ls[0], ls[1], nil
+		}
+		return ls[0], nil, nil
+	}
+	if cfg.Server.FastCGI != "" {
+		mode, _ := strconv.ParseUint(cfg.Server.SocketMode, 8, 32)
+		if fl, err = fcgi.Listen(cfg.Server.FastCGI, os.FileMode(mode)); err != nil {
+			return nil, nil, err
+		}
+		log.Info("serving FastCGI", "address", listenName(cfg.Server.FastCGI, fl))
+	}
+	if cfg.Server.HTTP != "" {
+		if hl, err = net.Listen("tcp", cfg.Server.HTTP); err != nil {
+			if fl != nil {
+				fl.Close()
+			}
+			return nil, nil, fmt.Errorf("listening on %s: %w", cfg.Server.HTTP, err)
+		}
+		log.Info("serving HTTP", "address", "http://"+hl.Addr().String())
+	}
+	return fl, hl, nil
+}
+
+// systemdListeners returns the listening sockets passed by systemd
+// (LISTEN_PID, LISTEN_FDS; fds from 3).
+func systemdListeners() ([]net.Listener, error) {
+	pid, err := strconv.Atoi(os.Getenv("LISTEN_PID"))
+	if err != nil || pid != os.Getpid() {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+	if err != nil || n < 1 {
+		return nil, nil
+	}
+	os.Unsetenv("LISTEN_PID")
+	os.Unsetenv("LISTEN_FDS")
+	os.Unsetenv("LISTEN_FDNAMES")
+	var out []net.Listener
+	for fd := 3; fd < 3+n; fd++ {
+		syscall.CloseOnExec(fd)
+		f := os.NewFile(uintptr(fd), "systemd-socket-"+strconv.Itoa(fd))
+		l, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("socket activation: fd %d: %w", fd, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // shutdown stops accepting, lets requests in progress finish for timeout,
@@ -222,6 +385,7 @@ func shutdown(timeout time.Duration, fs *fcgi.Server, hs *httpmin.Server, log *s
 		}()
 	}
 	wg.Wait()
+	log.Info("stopped")
 }
 
 func ignoreClosed(err error) error {

@@ -32,6 +32,14 @@ func (f *Front) ErrorLog() string {
 // fastcgi }`; upstream is "127.0.0.1:PORT" or "unix//PATH".
 func Caddy(t testing.TB, upstream string, extra string) *Front {
 	t.Helper()
+	return CaddyUpstreams(t, []string{upstream}, extra)
+}
+
+// CaddyUpstreams is Caddy with several upstreams and extra reverse_proxy
+// lines (lb_policy, lb_try_duration …).
+func CaddyUpstreams(t testing.TB, upstreams []string, extra string) *Front {
+	t.Helper()
+	upstream := strings.Join(upstreams, " ")
 	bin := Need(t, "caddy")
 	dir := t.TempDir()
 	port := FreePort(t)
