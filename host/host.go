@@ -34,6 +34,8 @@ type Config struct {
 	Debug        bool          // error details in responses
 	Logger       *slog.Logger  // default slog.Default()
 	Root         string        // folder require() may load from; default the script's folder
+	// SlowLog logs requests slower than this (0: off).
+	SlowLog time.Duration
 	// Grace is how long an interrupted script gets to stop before the
 	// request answers anyway. Default 50ms.
 	Grace time.Duration

@@ -172,7 +172,11 @@ func (e *jsEngine) scriptError(err error) error {
 	se := &ScriptError{Script: e.p.File, Err: err}
 	var ex *goja.Exception
 	var so *goja.StackOverflowError
+	var ie *goja.InterruptedError
 	switch {
+	case errors.As(err, &ie):
+		se.Message = e.p.Name + ": interrupted"
+		se.Stack = strings.TrimSpace(strings.TrimPrefix(ie.String(), ie.Value().(error).Error()))
 	case errors.As(err, &so):
 		se.Message = fmt.Sprintf("%s: stack overflow (more than %d calls deep)", e.p.Name, maxJSCallDepth)
 	case errors.As(err, &ex):

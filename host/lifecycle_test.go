@@ -200,3 +200,18 @@ func TestConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// A timeout's log line has the script's stack where it was interrupted;
+// slow_log logs slow requests.
+func TestTimeoutStackAndSlowLog(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, lb := poolFor(t, apiFile("timeout."+lang), Config{Workers: 1, Timeout: 100 * time.Millisecond, SlowLog: 50 * time.Millisecond})
+			do(p, "GET", "/", "")
+			waitFor(t, "log", func() bool { return strings.Contains(lb.String(), "script timed out") })
+			if !strings.Contains(lb.String(), "timeout."+lang+":") || !strings.Contains(lb.String(), "slow request") {
+				t.Errorf("no stack or slow log line:\n%s", lb)
+			}
+		})
+	}
+}

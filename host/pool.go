@@ -246,7 +246,6 @@ func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	rs := &wk.rs
 	rs.reset(w, r, ctx, p.cfg.MaxBody, p.log)
 	start := time.Now()
-	defer func() { p.slow.add(rs, time.Since(start)) }()
 	wk.jobs <- rs
 	select {
 	case err := <-wk.done:
@@ -257,15 +256,41 @@ func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	wk.eng.interrupt()
 	t := time.NewTimer(p.cfg.Grace)
 	defer t.Stop()
+	stack := "(stuck in native code)"
 	select {
-	case <-wk.done:
+	case err := <-wk.done:
+		stack = stackOf(err)
 		p.retire(wk)
 	case <-t.C:
 		rs.out.fence()
 		go func() { <-wk.done; p.retire(wk) }() // stuck in native code: let it go
 	}
+	p.account(rs, start)
 	p.replace()
-	p.interrupted(rs, r, start)
+	p.interrupted(rs, r, start, stack)
+}
+
+// account records the request's duration (slowest list, slow log). It
+// must run before the worker, and so rs, is released.
+func (p *Pool) account(rs *reqState, start time.Time) {
+	d := time.Since(start)
+	p.slow.add(rs, d)
+	if p.cfg.SlowLog > 0 && d > p.cfg.SlowLog {
+		p.log.Warn("slow request", "request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"),
+			"path", rs.requestPath(), "duration", d, "slow_log", p.cfg.SlowLog)
+	}
+}
+
+// stackOf is where an interrupted script was.
+func stackOf(err error) string {
+	var se *ScriptError
+	if errors.As(err, &se) && se.Stack != "" {
+		return se.Stack
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // finish answers after the script returned, and puts the worker back.
@@ -278,6 +303,7 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 		p.scriptFailed(rs, err, start)
 	}
 	rs.out.fence()
+	p.account(rs, start)
 	wk.served++
 	switch {
 	case errors.Is(err, errPanicked):
@@ -323,8 +349,9 @@ func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 
 // interrupted answers a request whose context ended: 504 on timeout, or
 // nothing useful when the client is gone.
-func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time) {
-	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start)}
+func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack string) {
+	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(),
+		"duration", time.Since(start), "stack", stack}
 	if r.Context().Err() != nil {
 		p.aborts.Add(1)
 		p.log.Info("client went away; script interrupted", attrs...)

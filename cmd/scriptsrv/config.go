@@ -82,6 +82,7 @@ type ServerConfig struct {
 	HealthPath      string   `toml:"health_path"`
 	StatusClients   []string `toml:"status_clients"`
 	AccessLog       bool     `toml:"access_log"`
+	SlowLog         Duration `toml:"slow_log"`
 }
 
 // PoolConfig is [pool], and the per-route overrides.
@@ -342,7 +343,8 @@ func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
 		}
 		return *b
 	}
-	hc := host.Config{Workers: pick(o.Workers, p.Workers), MaxRequests: pick(o.MaxRequests, p.MaxRequests), Debug: c.Server.Debug}
+	hc := host.Config{Workers: pick(o.Workers, p.Workers), MaxRequests: pick(o.MaxRequests, p.MaxRequests), Debug: c.Server.Debug,
+		SlowLog: c.Server.SlowLog.Duration}
 	hc.Timeout = p.Timeout.Duration
 	if o.Timeout != nil {
 		hc.Timeout = o.Timeout.Duration
