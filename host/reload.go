@@ -144,10 +144,15 @@ func (s *Script) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	plain(w, http.StatusServiceUnavailable, "script reloading, retry\n")
 }
 
+// settle is how long files must stay unchanged before a reload: an editor
+// or a copy may be half-way through writing them.
+const settle = 100 * time.Millisecond
+
 func (s *Script) watch(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var pending []stamp
+	var since time.Time
 	for {
 		select {
 		case <-s.stop:
@@ -159,17 +164,27 @@ func (s *Script) watch(every time.Duration) {
 			pending = nil
 			continue
 		}
-		// Wait one more tick for the files to stop changing (an editor
-		// or a copy may be half-way through writing).
 		now := stamps(depFiles(g.deps))
-		if now[0].size == 0 || pending == nil || !sameStamps(pending, now) {
-			// An empty script is a file being written, not a new version.
-			pending = now
+		if pending == nil || !sameStamps(pending, now) || anyEmpty(now) {
+			pending, since = now, time.Now()
+			continue
+		}
+		if time.Since(since) < max(settle, every) {
 			continue
 		}
 		pending = nil
 		s.Reload()
 	}
+}
+
+// anyEmpty reports an empty file: one being written, not a new version.
+func anyEmpty(st []stamp) bool {
+	for _, x := range st {
+		if x.size == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func depFiles(deps []stamp) []string {
