@@ -235,8 +235,8 @@ func (e *luaEngine) serve(rs *reqState) error {
 		L.Push(e.main)
 		return e.scriptError(L.PCall(0, 0, nil))
 	}
-	req := L.NewTable()
-	L.SetMetatable(req, e.reqMT)
+	req := L.CreateTable(0, 0) // fields arrive lazily through reqMT.__index
+	req.Metatable = e.reqMT
 	L.Push(e.handle)
 	L.Push(req)
 	if err := L.PCall(1, 1, nil); err != nil {

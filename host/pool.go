@@ -34,6 +34,7 @@ type worker struct {
 	done   chan error
 	served int
 	limit  int
+	timer  *time.Timer // the request timeout, reused
 	rs     reqState
 }
 
@@ -107,7 +108,8 @@ func (p *Pool) newWorker() (*worker, error) {
 	if err != nil {
 		return nil, &CompileError{Script: prog.File, Err: err}
 	}
-	w := &worker{eng: eng, jobs: make(chan *reqState), done: make(chan error, 1)}
+	w := &worker{eng: eng, jobs: make(chan *reqState), done: make(chan error, 1), timer: time.NewTimer(time.Hour)}
+	w.timer.Stop()
 	if n := p.cfg.MaxRequests; n > 0 {
 		j := n / 10 // ±10%, so interpreters do not all restart at once
 		w.limit = max(1, n-j+rand.IntN(2*j+1))
@@ -241,17 +243,19 @@ func (p *Pool) acquire(ctx context.Context) (*worker, error) {
 func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	p.busy.Add(1)
 	defer p.busy.Add(-1)
-	ctx, cancel := context.WithTimeout(r.Context(), p.cfg.Timeout)
-	defer cancel()
 	rs := &wk.rs
-	rs.reset(w, r, ctx, p.cfg.MaxBody, p.log)
+	rs.reset(w, r, p.cfg.MaxBody, p.log)
 	start := time.Now()
+	wk.timer.Reset(p.cfg.Timeout) // one timer per worker: no allocation per request
 	wk.jobs <- rs
 	select {
 	case err := <-wk.done:
+		wk.timer.Stop()
 		p.finish(wk, rs, err, start)
 		return
-	case <-ctx.Done():
+	case <-wk.timer.C:
+	case <-r.Context().Done():
+		wk.timer.Stop()
 	}
 	wk.eng.interrupt()
 	t := time.NewTimer(p.cfg.Grace)

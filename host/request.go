@@ -4,7 +4,6 @@ package host
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"log/slog"
 	"net/url"
@@ -17,7 +16,6 @@ import (
 // request is one pointer assignment.
 type reqState struct {
 	r     *cgi.Request
-	ctx   context.Context
 	out   output
 	body  *bufio.Reader // lazily wraps the limited body
 	lim   limitedBody
@@ -26,8 +24,8 @@ type reqState struct {
 	query map[string]string
 }
 
-func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, ctx context.Context, maxBody int64, log *slog.Logger) {
-	rs.r, rs.ctx, rs.log, rs.path, rs.query = r, ctx, log, "", nil
+func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, maxBody int64, log *slog.Logger) {
+	rs.r, rs.log, rs.path, rs.query = r, log, "", nil
 	rs.out.reset(w)
 	rs.lim = limitedBody{r: r.Body, left: maxBody}
 	if rs.body != nil {
