@@ -1,0 +1,112 @@
+package httpmin
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"scriptsrv/cgi"
+)
+
+// start serves h on a loopback port.
+func start(t *testing.T, h cgi.Handler) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: h, MaxHeaderBytes: 4096}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// dump answers with the params it received and the body length.
+var dump = cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+	n, _ := io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Add("Set-Cookie", "a=1")
+	w.Header().Add("Set-Cookie", "b=2")
+	w.WriteHeader(201)
+	for _, p := range r.Params {
+		fmt.Fprintf(w, "%s=%s\n", p.Name, p.Value)
+	}
+	fmt.Fprintf(w, "body=%d\n", n)
+})
+
+func TestParams(t *testing.T) {
+	base := start(t, dump)
+	req, _ := http.NewRequest("POST", base+"/a%20b/c?x=1&y=%C3%BC", io.MultiReader(strings.NewReader("chunk"), strings.NewReader("ed")))
+	req.ContentLength = -1 // chunked
+	req.Header.Set("Proxy", "http://evil.example")
+	req.Header.Set("X-Forwarded-For", "10.1.1.1")
+	req.Header.Add("Cookie", "a=1")
+	req.Header.Add("Cookie", "b=2")
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	got := string(body)
+	for _, want := range []string{
+		"GATEWAY_INTERFACE=CGI/1.1\n", "REQUEST_METHOD=POST\n", "REQUEST_URI=/a%20b/c?x=1&y=%C3%BC\n",
+		"QUERY_STRING=x=1&y=%C3%BC\n", "PATH_INFO=/a b/c\n", "SCRIPT_NAME=\n", "REMOTE_ADDR=127.0.0.1\n",
+		"SERVER_PROTOCOL=HTTP/1.1\n", "CONTENT_TYPE=text/plain\n", "HTTP_X_FORWARDED_FOR=10.1.1.1\n",
+		"HTTP_COOKIE=a=1; b=2\n", "SERVER_NAME=127.0.0.1\n", "body=7\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	for _, absent := range []string{"HTTP_PROXY", "CONTENT_LENGTH", "HTTP_CONTENT_TYPE", "HTTP_HOST=\n"} {
+		if strings.Contains(got, absent) {
+			t.Errorf("%s must not be sent:\n%s", absent, got)
+		}
+	}
+	if resp.StatusCode != 201 || len(resp.Header.Values("Set-Cookie")) != 2 {
+		t.Errorf("status %d, Set-Cookie %v", resp.StatusCode, resp.Header.Values("Set-Cookie"))
+	}
+	// A body with a known length.
+	resp, _ = http.Post(base+"/p", "application/octet-stream", bytes.NewReader(make([]byte, 1000)))
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "CONTENT_LENGTH=1000\n") || !strings.Contains(string(body), "body=1000\n") {
+		t.Errorf("known length: %s", body)
+	}
+}
+
+// Headers larger than MaxHeaderBytes get 431 from net/http, before the
+// handler runs.
+func TestHeaderCap(t *testing.T) {
+	ran := false
+	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) { ran = true }))
+	req, _ := http.NewRequest("GET", base+"/", nil)
+	req.Header.Set("X-Big", strings.Repeat("x", 20000))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 431 || ran {
+		t.Errorf("got %d (handler ran: %v), want 431", resp.StatusCode, ran)
+	}
+}
+
+// A handler that writes nothing still answers 200.
+func TestEmpty(t *testing.T) {
+	base := start(t, cgi.HandlerFunc(func(cgi.ResponseWriter, *cgi.Request) {}))
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("got %d", resp.StatusCode)
+	}
+}
