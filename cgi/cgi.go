@@ -22,6 +22,11 @@ import (
 // ErrBodyTooLarge is returned by a request body that exceeded its limit.
 var ErrBodyTooLarge = errors.New("cgi: request body too large")
 
+// ErrShutdown is the cause of a request context cancelled because the
+// server's grace period for shutdown ran out. The response can still be
+// written: handlers answer 503 instead of going silent.
+var ErrShutdown = errors.New("cgi: server shutting down")
+
 // Role is the FastCGI role a request was sent for. The HTTP front always
 // uses [Responder].
 type Role uint8

@@ -35,6 +35,7 @@ package fcgi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -46,8 +47,10 @@ import (
 	"scriptsrv/cgi"
 )
 
-// ErrServerClosed is returned by Serve after Shutdown or Close.
-var ErrServerClosed = errors.New("fcgi: server closed")
+// ErrServerClosed is returned by Serve after Shutdown or Close, and is the
+// cause of the contexts Close cancels (errors.Is(err, cgi.ErrShutdown)
+// holds for it too).
+var ErrServerClosed = fmt.Errorf("fcgi: server closed: %w", cgi.ErrShutdown)
 
 // ErrAborted is the cause of a request context cancelled by the web server,
 // through ABORT_REQUEST or by closing the connection.

@@ -277,3 +277,26 @@ func TestListenUnix(t *testing.T) {
 		t.Error("a regular file was replaced")
 	}
 }
+
+// IPv6 loopback, with an IPv6 allow-list (K13's second half).
+func TestIPv6(t *testing.T) {
+	l, err := Listen("[::1]:0", 0)
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	s := &Server{Handler: testHandler(nil), Logger: discardLogger(), AllowedClients: []netip.Prefix{netip.MustParsePrefix("::1/128")}}
+	go s.Serve(l)
+	defer s.Close()
+	c, err := fcgitest.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r, err := c.Get("/echo?v6=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, body, _ := r.HTTP(); !strings.Contains(string(body), "v6=1") {
+		t.Errorf("got %q", body)
+	}
+}

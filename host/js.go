@@ -219,12 +219,23 @@ func (e *jsEngine) throw(err error) {
 	panic(e.vm.NewGoError(err))
 }
 
-// req returns the current request or throws at the top level.
+// req returns the current request or throws at the top level. Every host
+// function goes through it, on the interpreter's goroutine: the place to
+// record the stack of a request that has become slow.
 func (e *jsEngine) req() *reqState {
-	if e.cur == nil {
+	rs := e.cur
+	if rs == nil {
 		e.throw(errors.New("no request in progress (the top level runs once, at start)"))
 	}
-	return e.cur
+	if rs.slow.Load() && rs.slowStack == "" {
+		var b strings.Builder
+		for _, f := range e.vm.CaptureCallStack(20, nil) {
+			pos := f.Position()
+			fmt.Fprintf(&b, "\tat %s (%s:%d:%d)\n", funcName(f.FuncName()), pos.Filename, pos.Line, pos.Column)
+		}
+		rs.slowStack = strings.TrimSuffix(b.String(), "\n")
+	}
+	return rs
 }
 
 // bytesOf reads a string, ArrayBuffer or typed array argument.

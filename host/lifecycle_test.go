@@ -215,3 +215,54 @@ func TestTimeoutStackAndSlowLog(t *testing.T) {
 		})
 	}
 }
+
+// A request past slow_log is logged with the script's stack, taken at its
+// first host call after the threshold.
+func TestSlowLogStack(t *testing.T) {
+	scripts := map[string]string{
+		"slowstack.js":  "function wait() { const until = Date.now() + 80; while (Date.now() < until) {} }\nfunction handle(req) {\n  wait();\n  header('X-A', '1');\n  return 'ok';\n}",
+		"slowstack.lua": "local function wait() local t = os.clock() + 0.08 while os.clock() < t do end end\nfunction handle(req)\n  wait()\n  header('X-A', '1')\n  return 'ok'\nend",
+	}
+	for name, src := range scripts {
+		t.Run(name, func(t *testing.T) {
+			p, lb := newPool(t, name, src, Config{Workers: 1, SlowLog: 30 * time.Millisecond})
+			if r := do(p, "GET", "/", ""); r.Body() != "ok" {
+				t.Fatalf("got %q", r.Body())
+			}
+			waitFor(t, "slow log", func() bool { return strings.Contains(lb.String(), "slow request") })
+			if !strings.Contains(lb.String(), name+":4") {
+				t.Errorf("no stack at the header() call (line 4):\n%s", lb)
+			}
+		})
+	}
+}
+
+// CGI mode runs the whole script per request on the same interpreter: JS
+// top-level let/const work on the second request too, Lua globals persist.
+func TestCGIModeTwice(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile("cgi."+lang), Config{Workers: 1})
+			for i := range 3 {
+				r := do(p, "POST", "/c?i="+itoa(i), "b")
+				if r.Code() != 200 || !strings.Contains(r.Body(), "query: i="+itoa(i)+"\n") || !strings.Contains(r.Body(), "n=1\n") {
+					t.Errorf("request %d: %d %q", i, r.Code(), r.Body())
+				}
+			}
+			if !p.prog.Load().CGIMode {
+				t.Error("not detected as CGI mode")
+			}
+		})
+	}
+}
+
+// flush() pushes output to the front as it goes.
+func TestFlush(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		p, _ := poolFor(t, apiFile("send."+lang), Config{Workers: 1})
+		r := do(p, "GET", "/?flush=1", "")
+		if r.Body() != "ab" || r.Flushes() != 1 {
+			t.Errorf("%s: body %q, %d flushes; want \"ab\" and 1", lang, r.Body(), r.Flushes())
+		}
+	}
+}

@@ -6,6 +6,7 @@ package host
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -13,12 +14,38 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// req returns the current request or raises at the top level.
+// req returns the current request or raises at the top level. Every host
+// function goes through it, on the interpreter's goroutine: the place to
+// record the stack of a request that has become slow.
 func (e *luaEngine) req() *reqState {
-	if e.cur == nil {
+	rs := e.cur
+	if rs == nil {
 		e.L.RaiseError("no request in progress (the top level runs once, at start)")
 	}
-	return e.cur
+	if rs.slow.Load() && rs.slowStack == "" {
+		rs.slowStack = e.traceback()
+	}
+	return rs
+}
+
+// traceback lists the Lua frames of the running script.
+func (e *luaEngine) traceback() string {
+	var b strings.Builder
+	for level := 1; level < 20; level++ {
+		dbg, ok := e.L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := e.L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine < 0 {
+			continue
+		}
+		name := dbg.Name
+		if name == "" {
+			name = "?"
+		}
+		fmt.Fprintf(&b, "\t%s:%d: in %s\n", dbg.Source, dbg.CurrentLine, name)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (e *luaEngine) check(err error) {

@@ -35,6 +35,7 @@ type worker struct {
 	served int
 	limit  int
 	timer  *time.Timer // the request timeout, reused
+	slow   *time.Timer // the slow-log threshold, reused
 	rs     reqState
 }
 
@@ -110,6 +111,8 @@ func (p *Pool) newWorker() (*worker, error) {
 	}
 	w := &worker{eng: eng, jobs: make(chan *reqState), done: make(chan error, 1), timer: time.NewTimer(time.Hour)}
 	w.timer.Stop()
+	w.slow = time.AfterFunc(time.Hour, func() { w.rs.slow.Store(true) })
+	w.slow.Stop()
 	if n := p.cfg.MaxRequests; n > 0 {
 		j := n / 10 // ±10%, so interpreters do not all restart at once
 		w.limit = max(1, n-j+rand.IntN(2*j+1))
@@ -247,16 +250,21 @@ func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	rs.reset(w, r, p.cfg.MaxBody, p.log)
 	start := time.Now()
 	wk.timer.Reset(p.cfg.Timeout) // one timer per worker: no allocation per request
+	if p.cfg.SlowLog > 0 {
+		wk.slow.Reset(p.cfg.SlowLog)
+	}
 	wk.jobs <- rs
 	select {
 	case err := <-wk.done:
 		wk.timer.Stop()
+		wk.slow.Stop()
 		p.finish(wk, rs, err, start)
 		return
 	case <-wk.timer.C:
 	case <-r.Context().Done():
 		wk.timer.Stop()
 	}
+	wk.slow.Stop()
 	wk.eng.interrupt()
 	t := time.NewTimer(p.cfg.Grace)
 	defer t.Stop()
@@ -269,19 +277,23 @@ func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 		rs.out.fence()
 		go func() { <-wk.done; p.retire(wk) }() // stuck in native code: let it go
 	}
-	p.account(rs, start)
+	p.account(rs, start, stack)
 	p.replace()
 	p.interrupted(rs, r, start, stack)
 }
 
-// account records the request's duration (slowest list, slow log). It
-// must run before the worker, and so rs, is released.
-func (p *Pool) account(rs *reqState, start time.Time) {
+// account records the request's duration (slowest list, slow log) with
+// the script's stack when one is known. It must run before the worker, and
+// so rs, is released.
+func (p *Pool) account(rs *reqState, start time.Time, stack string) {
 	d := time.Since(start)
 	p.slow.add(rs, d)
 	if p.cfg.SlowLog > 0 && d > p.cfg.SlowLog {
+		if stack == "" {
+			stack = "(no host call after the threshold: stack unknown)"
+		}
 		p.log.Warn("slow request", "request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"),
-			"path", rs.requestPath(), "duration", d, "slow_log", p.cfg.SlowLog)
+			"path", rs.requestPath(), "duration", d, "slow_log", p.cfg.SlowLog, "stack", stack)
 	}
 }
 
@@ -307,7 +319,7 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 		p.scriptFailed(rs, err, start)
 	}
 	rs.out.fence()
-	p.account(rs, start)
+	p.account(rs, start, rs.slowStack)
 	wk.served++
 	switch {
 	case errors.Is(err, errPanicked):
@@ -356,6 +368,12 @@ func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack string) {
 	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(),
 		"duration", time.Since(start), "stack", stack}
+	if errors.Is(context.Cause(r.Context()), cgi.ErrShutdown) {
+		p.aborts.Add(1)
+		p.log.Warn("server shutting down; script interrupted", attrs...)
+		rs.out.fail(http.StatusServiceUnavailable, "server shutting down, retry\n", http.Header{"Retry-After": {"1"}})
+		return
+	}
 	if r.Context().Err() != nil {
 		p.aborts.Add(1)
 		p.log.Info("client went away; script interrupted", attrs...)

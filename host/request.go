@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"sync/atomic"
 
 	"scriptsrv/cgi"
 )
@@ -22,10 +23,16 @@ type reqState struct {
 	log   *slog.Logger
 	path  string
 	query map[string]string
+
+	// slow is set by the worker's slow-log timer; the next host call on the
+	// interpreter's goroutine then records the script's stack in slowStack.
+	slow      atomic.Bool
+	slowStack string
 }
 
 func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, maxBody int64, log *slog.Logger) {
-	rs.r, rs.log, rs.path, rs.query = r, log, "", nil
+	rs.r, rs.log, rs.path, rs.query, rs.slowStack = r, log, "", nil, ""
+	rs.slow.Store(false)
 	rs.out.reset(w)
 	rs.lim = limitedBody{r: r.Body, left: maxBody}
 	if rs.body != nil {
