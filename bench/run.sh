@@ -356,8 +356,8 @@ extras() {
 	curl -s -o /dev/null "http://127.0.0.1:$SS_PORT/hello"
 	rss0=$(awk '/^VmRSS:/{print $2}' "/proc/$pid/status")
 	peak=$rss0
-	head -c 1073741824 /dev/zero | curl -s --max-time 120 -o "$RUN/upload.out" -H 'Content-Type: application/octet-stream' \
-		--data-binary @- "http://127.0.0.1:$SS_PORT/upload" &
+	head -c 1073741824 /dev/zero | curl -s --max-time 120 -o "$RUN/upload.out" -H 'Content-Type: application/octet-stream' -X POST \
+		-T - "http://127.0.0.1:$SS_PORT/upload" &
 	local cpid=$!
 	while kill -0 "$cpid" 2>/dev/null; do
 		r=$(awk '/^VmRSS:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)

@@ -94,7 +94,17 @@ func (e *jsEngine) newStdin() *goja.Object {
 		return b
 	}
 	o := vm.NewObject()
-	o.Set("read", func(c goja.FunctionCall) goja.Value { return vm.ToValue(string(read(c))) })
+	o.Set("read", func(c goja.FunctionCall) goja.Value {
+		n := c.Argument(0)
+		if goja.IsUndefined(n) || goja.IsNull(n) {
+			return vm.ToValue(string(read(c)))
+		}
+		s, err := e.req().readString(int(n.ToInteger()), false)
+		if err != nil && err != io.EOF {
+			e.throw(err)
+		}
+		return vm.ToValue(s)
+	})
 	o.Set("readBytes", func(c goja.FunctionCall) goja.Value {
 		b := read(c)
 		if b == nil {

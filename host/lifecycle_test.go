@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"scriptsrv/cgi"
+	"scriptsrv/cgi/cgitest"
 )
 
 func apiFile(name string) string { return filepath.Join("testdata", "api", name) }
@@ -264,5 +268,24 @@ func TestFlush(t *testing.T) {
 		if r.Body() != "ab" || r.Flushes() != 1 {
 			t.Errorf("%s: body %q, %d flushes; want \"ab\" and 1", lang, r.Body(), r.Flushes())
 		}
+	}
+}
+
+// Lua's read(n) returns n bytes unless the body ends, even when the body
+// arrives in small pieces (a CGI script reading CONTENT_LENGTH bytes).
+func TestLuaReadFull(t *testing.T) {
+	p, _ := newPool(t, "full.lua", `function handle(req) local a = io.read(10) local b = io.read(10) return a .. "|" .. tostring(b) end`, Config{Workers: 1})
+	rec := &cgitest.Recorder{}
+	pr, pw := io.Pipe()
+	go func() {
+		for _, s := range []string{"abc", "defg", "hij", "kl"} {
+			pw.Write([]byte(s))
+			time.Sleep(5 * time.Millisecond)
+		}
+		pw.Close()
+	}()
+	p.ServeCGI(rec, cgi.NewRequest(context.Background(), cgi.Params{{Name: "REQUEST_METHOD", Value: "POST"}}, pr))
+	if rec.Body() != "abcdefghij|kl" {
+		t.Errorf("got %q, want %q", rec.Body(), "abcdefghij|kl")
 	}
 }

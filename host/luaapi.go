@@ -208,18 +208,12 @@ func (e *luaEngine) readCount(br *bufio.Reader, n int) lua.LValue {
 		}
 		return lua.LString("")
 	}
-	b := make([]byte, n)
-	got, err := io.ReadFull(br, b)
-	if got == 0 {
-		if err != io.EOF {
-			e.check(err)
-		}
+	s, err := e.req().readString(n, true)
+	if err == io.EOF {
 		return lua.LNil
 	}
-	if err != nil && err != io.ErrUnexpectedEOF {
-		e.check(err)
-	}
-	return lua.LString(b[:got])
+	e.check(err)
+	return lua.LString(s)
 }
 
 func (e *luaEngine) readLine(br *bufio.Reader, keepNL bool) lua.LValue {

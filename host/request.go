@@ -28,6 +28,8 @@ type reqState struct {
 	// interpreter's goroutine then records the script's stack in slowStack.
 	slow      atomic.Bool
 	slowStack string
+
+	scratch []byte // reused by readString: only the string result is new
 }
 
 func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, maxBody int64, log *slog.Logger) {
@@ -149,7 +151,37 @@ func (rs *reqState) readAll() ([]byte, error) {
 	return io.ReadAll(rs.stdin())
 }
 
-// readN reads up to n bytes; io.EOF when the body is over.
+// readString reads up to n bytes as a string (with full, exactly n unless
+// the body ends first, as Lua's read(n) does), through a reused buffer so a
+// large body read in pieces allocates each piece once; io.EOF at the end.
+func (rs *reqState) readString(n int, full bool) (string, error) {
+	if n <= 0 {
+		return "", nil
+	}
+	if cap(rs.scratch) < n {
+		rs.scratch = make([]byte, n)
+	}
+	b := rs.scratch[:n]
+	atLeast := 1
+	if full {
+		atLeast = n
+	}
+	got, err := io.ReadAtLeast(rs.stdin(), b, atLeast)
+	if got > 0 {
+		s := string(b[:got])
+		if cap(rs.scratch) > 1<<20 {
+			rs.scratch = nil // do not keep a huge buffer around
+		}
+		return s, nil
+	}
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	return "", err
+}
+
+// readN reads up to n bytes into a new slice (a script may keep it);
+// io.EOF when the body is over.
 func (rs *reqState) readN(n int) ([]byte, error) {
 	if n <= 0 {
 		return []byte{}, nil
