@@ -36,11 +36,12 @@ type conn struct {
 	reqs     map[uint16]*request
 	closing  bool // a request without KEEP_CONN ended: drain, then close
 	handlers sync.WaitGroup
+	next     chan *request // hands a request to an idle handler goroutine
 }
 
 func newConn(s *Server, rwc net.Conn) *conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	c := &conn{srv: s, rwc: rwc, peer: peerName(rwc), ctx: ctx, cancel: cancel, reqs: map[uint16]*request{}}
+	c := &conn{srv: s, rwc: rwc, peer: peerName(rwc), ctx: ctx, cancel: cancel, reqs: map[uint16]*request{}, next: make(chan *request)}
 	c.log = s.logger()
 	return c
 }
@@ -56,6 +57,8 @@ func (c *conn) serve() {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errDrainDone) && !errors.Is(err, net.ErrClosed) {
 		if errors.Is(err, errProtocol) {
 			c.log.Warn("fastcgi: protocol error; closing connection", "peer", c.peer, "error", err)
+		} else if context.Cause(c.ctx) != nil {
+			// closed by the server (Close, a write error): not the peer's doing
 		} else if errors.Is(err, os.ErrDeadlineExceeded) {
 			c.log.Info("fastcgi: connection timed out", "peer", c.peer)
 		} else {
@@ -82,6 +85,20 @@ func (c *conn) closeIfIdle() {
 	c.mu.Unlock()
 	if idle {
 		c.rwc.SetReadDeadline(time.Now())
+	}
+}
+
+// handle runs requests on one goroutine: after each it waits for the
+// connection's next request, so a keep-alive connection does not start (and
+// grow the stack of) a goroutine per request.
+func (c *conn) handle(r *request) {
+	for {
+		r.run()
+		select {
+		case r = <-c.next:
+		case <-c.ctx.Done():
+			return
+		}
 	}
 }
 

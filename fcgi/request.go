@@ -20,6 +20,8 @@ type request struct {
 	cancel   context.CancelCauseFunc
 	body     *body
 
+	params cgi.Params
+
 	// Owned by the connection reader.
 	rawParams  []byte
 	paramsDone bool
@@ -34,18 +36,24 @@ func newRequest(c *conn, id uint16, keep bool, role cgi.Role) *request {
 	return r
 }
 
-// start runs the handler on its own goroutine, so the connection reader
-// keeps reading whatever the handler does.
+// start runs the handler off the connection reader, so the reader keeps
+// reading whatever the handler does: on the connection's idle handler
+// goroutine if one is waiting, else on a new one.
 func (r *request) start(ps cgi.Params) {
 	r.started = true
+	r.params = ps
 	r.c.handlers.Add(1)
-	go r.run(ps)
+	select {
+	case r.c.next <- r:
+	default:
+		go r.c.handle(r)
+	}
 }
 
-func (r *request) run(ps cgi.Params) {
+func (r *request) run() {
 	defer r.c.handlers.Done()
 	w := newResponse(r)
-	req := cgi.NewRequest(r.ctx, ps, r.body)
+	req := cgi.NewRequest(r.ctx, r.params, r.body)
 	req.Role = r.role
 	func() {
 		defer func() {
