@@ -18,25 +18,11 @@ import (
 
 	"scriptsrv/cgi"
 	"scriptsrv/fcgi/fcgitest"
+	"scriptsrv/internal/e2e"
 )
 
-// logBuf collects a server's log for assertions.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuf collects a log for assertions.
+type logBuf = e2e.SyncBuffer
 
 // testHandler answers by path, like the scripts in notes/fastcgi.md §5.
 func testHandler(started chan<- string) cgi.HandlerFunc {

@@ -1,36 +1,21 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"scriptsrv/cgi"
 	"scriptsrv/cgi/cgitest"
+	"scriptsrv/internal/e2e"
 )
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuf collects a log for assertions.
+type logBuf = e2e.SyncBuffer
 
 // unsandboxed lists the test scripts that run with sandbox = false.
 var unsandboxed = map[string]bool{"nosandbox.lua": true, "nosandbox.js": true}

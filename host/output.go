@@ -73,13 +73,9 @@ func (o *output) header(name, value string) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.fenced {
-		return errFenced
+	if err := o.beforeOutputLocked(); err != nil {
+		return err
 	}
-	if o.state == outBody || o.state == outRaw {
-		return ErrHeadersSent
-	}
-	o.state = outAPI
 	if o.hdr == nil {
 		o.hdr = http.Header{}
 	}
@@ -113,6 +109,16 @@ func (o *output) setStatus(code int) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if err := o.beforeOutputLocked(); err != nil {
+		return err
+	}
+	o.status = code
+	return nil
+}
+
+// beforeOutputLocked admits header()/status() only before output starts
+// (rule 1) and notes that the API, not raw CGI, sets the header block.
+func (o *output) beforeOutputLocked() error {
 	if o.fenced {
 		return errFenced
 	}
@@ -120,7 +126,6 @@ func (o *output) setStatus(code int) error {
 		return ErrHeadersSent
 	}
 	o.state = outAPI
-	o.status = code
 	return nil
 }
 
