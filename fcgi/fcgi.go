@@ -22,6 +22,11 @@
 //   - Output goes out in records of at most 65535 bytes, padded to 8, and the
 //     last output, the empty STDOUT and END_REQUEST share one write. A
 //     header block with an explicit Status line is always sent.
+//   - A response is held until the request's STDIN stream has ended: nginx
+//     stops sending a body once it has response headers, so a handler that
+//     answers while the body is still arriving would otherwise wait for it
+//     forever. A front end that never ends STDIN (old HAProxy with bodiless
+//     HTTP/2 POSTs) gets its answer when StallTimeout closes the connection.
 //
 // Roles: RESPONDER and AUTHORIZER are served (an authorizer request has
 // Request.Role set to cgi.Authorizer and no body; answering 200 with
