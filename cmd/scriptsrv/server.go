@@ -252,6 +252,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	a := &app{cfg: cfg, log: log, started: start, statusClients: parsePrefixes(cfg.Server.StatusClients)}
 	a.metrics = newMetrics(a)
 	a.routes.Store(rs)
+	startPprof(log)
 	defer func() { a.routes.Load().close() }()
 
 	fl, hl, err := listeners(cfg, log)
