@@ -300,3 +300,21 @@ func TestIPv6(t *testing.T) {
 		t.Errorf("got %q", body)
 	}
 }
+
+// MaxConns: a connection beyond the limit is closed at once, with a log
+// line; the ones within it are served.
+func TestMaxConns(t *testing.T) {
+	ts := startServer(t, "tcp", func(s *Server) { s.MaxConns = 1 })
+	first := ts.client(t)
+	if _, err := first.Get("/echo"); err != nil {
+		t.Fatal(err)
+	}
+	second := ts.dial(t)
+	expectEOF(t, second)
+	if !strings.Contains(ts.log.String(), "too many connections") {
+		t.Errorf("no log line: %s", ts.log)
+	}
+	if _, err := first.Get("/echo"); err != nil {
+		t.Errorf("the first connection stopped working: %v", err)
+	}
+}
