@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"scriptsrv/cgi"
@@ -34,7 +35,10 @@ type Server struct {
 	IdleTimeout       time.Duration // keep-alive; default 2m
 	MaxHeaderBytes    int           // default 64 KiB
 
-	srv *http.Server
+	srv    *http.Server
+	base   context.Context
+	cancel context.CancelCauseFunc
+	active sync.WaitGroup
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -53,6 +57,7 @@ func orDefault(d, def time.Duration) time.Duration {
 
 func (s *Server) httpServer() *http.Server {
 	if s.srv == nil {
+		s.base, s.cancel = context.WithCancelCause(context.Background())
 		mhb := s.MaxHeaderBytes
 		if mhb <= 0 {
 			mhb = 64 << 10
@@ -65,6 +70,7 @@ func (s *Server) httpServer() *http.Server {
 			IdleTimeout:       orDefault(s.IdleTimeout, 2*time.Minute),
 			MaxHeaderBytes:    mhb,
 			ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn),
+			BaseContext:       func(net.Listener) context.Context { return s.base },
 		}
 	}
 	return s.srv
@@ -75,14 +81,36 @@ func (s *Server) httpServer() *http.Server {
 func (s *Server) Serve(l net.Listener) error { return s.httpServer().Serve(l) }
 
 // Shutdown stops accepting and waits for requests in progress; see
-// http.Server.Shutdown.
-func (s *Server) Shutdown(ctx context.Context) error { return s.httpServer().Shutdown(ctx) }
+// http.Server.Shutdown. When ctx ends first, the requests still running are
+// cancelled with cgi.ErrShutdown, so handlers can answer 503, and get a
+// moment to do so before the connections close.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.httpServer().Shutdown(ctx)
+	if err != nil {
+		s.cancel(cgi.ErrShutdown)
+		done := make(chan struct{})
+		go func() { s.active.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		s.srv.Close()
+	}
+	return err
+}
 
-// Close closes every connection at once.
-func (s *Server) Close() error { return s.httpServer().Close() }
+// Close closes every connection at once; requests in progress are
+// cancelled with cgi.ErrShutdown.
+func (s *Server) Close() error {
+	srv := s.httpServer()
+	s.cancel(cgi.ErrShutdown)
+	return srv.Close()
+}
 
 // ServeHTTP serves one request through the handler.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	s.active.Add(1)
+	defer s.active.Done()
 	// Scripts may answer while still reading the body (HTTP/1.1 allows it).
 	http.NewResponseController(rw).EnableFullDuplex()
 	req := cgi.NewRequest(r.Context(), Params(r), r.Body)

@@ -106,8 +106,8 @@ func TestHealthWhileDraining(t *testing.T) {
 	check(503)
 }
 
-// When shutdown_timeout runs out, a request still running is interrupted
-// and answered 503 over FastCGI (not dropped), and the server exits 0.
+// When shutdown_timeout runs out, requests still running are interrupted
+// and answered 503 (not dropped) on both fronts, and the server exits 0.
 func TestShutdownGraceExpires(t *testing.T) {
 	s := startScriptsrv(t, "tcp")
 	s.proc.Signal(syscall.SIGKILL)
@@ -124,6 +124,15 @@ func TestShutdownGraceExpires(t *testing.T) {
 	defer c.Close()
 	done := make(chan *fcgitest.Response, 1)
 	go func() { r, _ := c.Get("/wait?ms=10000"); done <- r }()
+	httpDone := make(chan int, 1)
+	go func() {
+		code := 0
+		if resp, err := noRedirect.Get(s.httpURL + "/wait?ms=10000"); err == nil {
+			code = resp.StatusCode
+			resp.Body.Close()
+		}
+		httpDone <- code
+	}()
 	time.Sleep(200 * time.Millisecond)
 	start := time.Now()
 	s.proc.Signal(syscall.SIGTERM)
@@ -140,6 +149,9 @@ func TestShutdownGraceExpires(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no answer")
+	}
+	if code := <-httpDone; code != 503 {
+		t.Errorf("HTTP front: got %d, want 503", code)
 	}
 	if err := s.proc.Wait(10 * time.Second); err != nil {
 		t.Errorf("exit: %v", err)

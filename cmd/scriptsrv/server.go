@@ -380,8 +380,7 @@ func shutdown(timeout time.Duration, fs *fcgi.Server, hs *httpmin.Server, log *s
 		go func() {
 			defer wg.Done()
 			if err := hs.Shutdown(ctx); err != nil {
-				log.Warn("grace period over; closing HTTP connections")
-				hs.Close()
+				log.Warn("grace period over; interrupted HTTP requests")
 			}
 		}()
 	}
