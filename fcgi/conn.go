@@ -18,7 +18,10 @@ import (
 	"scriptsrv/cgi"
 )
 
-var errDrainDone = errors.New("fcgi: connection drained")
+var (
+	errDrainDone = errors.New("fcgi: connection drained")
+	errMidRecord = errors.New("fcgi: read interrupted in the middle of a record")
+)
 
 type conn struct {
 	srv    *Server
@@ -46,7 +49,11 @@ func newConn(s *Server, rwc net.Conn) *conn {
 	return c
 }
 
-var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxRecord+1024) }}
+// readerPool holds connection readers. They are small: most records are;
+// a record larger than the reader's buffer is read into a bigPool buffer.
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
+var bigPool = sync.Pool{New: func() any { b := make([]byte, maxRecord); return &b }}
 
 // serve reads records until the peer closes, a protocol error, or shutdown.
 func (c *conn) serve() {
@@ -130,26 +137,46 @@ func (c *conn) readLoop() error {
 			return err
 		}
 		n := headerLen + int(h.ContentLength) + int(h.PaddingLength)
-		if err := c.setReadDeadline(n); err != nil {
+		if err := c.setReadDeadline(min(n, c.br.Size())); err != nil {
 			return err
 		}
-		rec, err := c.br.Peek(n)
-		if err != nil {
-			if err == io.EOF {
-				err = fmt.Errorf("%w: truncated %s record", errProtocol, h.Type)
-			}
-			if c.stopReading(err) {
+		if err := c.readRecord(h, n); err != nil {
+			if errors.Is(err, errProtocol) || errors.Is(err, errMidRecord) || c.stopReading(err) {
 				return err
 			}
-			continue
-		}
-		content := rec[headerLen : headerLen+int(h.ContentLength)]
-		err = c.dispatch(h, content)
-		c.br.Discard(n)
-		if err != nil {
-			return err
 		}
 	}
+}
+
+// readRecord reads the n-byte record whose header is h and dispatches it.
+// Records that fit the reader's buffer are used in place; larger ones are
+// copied into a pooled buffer. Dispatch never keeps the content.
+func (c *conn) readRecord(h header, n int) error {
+	var rec []byte
+	var big *[]byte
+	var err error
+	if n <= c.br.Size() {
+		rec, err = c.br.Peek(n)
+	} else {
+		big = bigPool.Get().(*[]byte)
+		defer bigPool.Put(big)
+		rec = (*big)[:n]
+		if _, err = io.ReadFull(c.br, rec); err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			// part of the record is consumed: the stream cannot resume
+			return fmt.Errorf("%w: %w", errMidRecord, err)
+		}
+	}
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return fmt.Errorf("%w: truncated %s record", errProtocol, h.Type)
+		}
+		return err
+	}
+	err = c.dispatch(h, rec[headerLen:headerLen+int(h.ContentLength)])
+	if big == nil {
+		c.br.Discard(n)
+	}
+	return err
 }
 
 // stopReading decides after a read error: a deadline that fired while

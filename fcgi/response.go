@@ -12,11 +12,9 @@ import (
 	"scriptsrv/cgi"
 )
 
-// bufSize holds one full record plus the empty STDOUT and END_REQUEST that
-// may follow it in the final write.
-const bufSize = headerLen + maxContent + 7 + headerLen + 16
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bufSize); return &b }}
+// Output buffers start small (most responses are) and grow by append up to
+// one full record plus the empty STDOUT and END_REQUEST of the final write.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 var errAfterEnd = errors.New("fcgi: write after the response ended")
 
