@@ -9,9 +9,13 @@ import (
 	"strings"
 )
 
-// ErrBadPath is returned for a request path that cannot be decoded safely:
-// a bad percent escape or a NUL byte.
+// ErrBadPath is returned for a request path that cannot be decoded: a bad
+// percent escape (answer 400).
 var ErrBadPath = errors.New("cgi: bad request path")
+
+// ErrNULInPath is returned for a path with a NUL byte, which no file or
+// route can have (answer 404).
+var ErrNULInPath = errors.New("cgi: NUL byte in request path")
 
 // RequestPath returns the decoded, cleaned path of a request, without its
 // query. It is taken from REQUEST_URI (the query split off first, then
@@ -49,7 +53,7 @@ func RequestPath(ps Params) (string, error) {
 // trailing slash. It refuses NUL bytes.
 func CleanPath(p string) (string, error) {
 	if strings.IndexByte(p, 0) >= 0 {
-		return "", ErrBadPath
+		return "", ErrNULInPath
 	}
 	if p == "" || p == "/" {
 		return "/", nil

@@ -3,6 +3,7 @@
 package host
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -65,7 +66,7 @@ func (m *Mux) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	path, err := cgi.RequestPath(r.Params)
 	if err != nil {
 		m.log.Warn("bad request path", "request_uri", r.Params.Get("REQUEST_URI"), "error", err)
-		plain(w, http.StatusBadRequest, "bad request path\n")
+		badPath(w, err)
 		return
 	}
 	route, _, ok := m.Match(path)
@@ -75,4 +76,14 @@ func (m *Mux) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 		return
 	}
 	route.Handler.ServeCGI(w, r)
+}
+
+// badPath answers a path cgi.RequestPath refused: 404 for a NUL byte (no
+// such file can exist), 400 for a bad escape.
+func badPath(w cgi.ResponseWriter, err error) {
+	if errors.Is(err, cgi.ErrNULInPath) {
+		plain(w, http.StatusNotFound, "not found\n")
+		return
+	}
+	plain(w, http.StatusBadRequest, "bad request path\n")
 }

@@ -60,8 +60,8 @@ func TestDir(t *testing.T) {
 	m := NewMux([]Route{{"/app/", d}}, nil)
 	for uri, want := range map[string]int{
 		"/app/a": 200, "/app/a.js": 200, "/app/sub/b": 200, "/app/sub/b.lua": 200,
-		"/app/../secret": 404, "/app/%2e%2e/secret": 404, "/app/link": 404, "/app/a%00": 400,
-		"/app/missing": 404, "/app/": 404, "/app/sub/../../secret.js": 404,
+		"/app/../secret": 404, "/app/%2e%2e/secret": 404, "/app/link": 404, "/app/a%00": 404, "/app/%zz": 400,
+		"/app/missing": 404, "/app/%00x": 404, "/app/": 404, "/app/sub/../../secret.js": 404,
 	} {
 		rec := serveMux(m, uri)
 		if rec.Code() != want {

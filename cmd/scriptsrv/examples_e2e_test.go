@@ -46,6 +46,9 @@ func TestExamples(t *testing.T) {
 		{"GET", "/pages/time", "", "", 200, "Z\n"},
 		{"GET", "/pages/index", "", "", 200, "served as /pages/NAME"},
 		{"GET", "/pages/../config.toml", "", "", 404, ""},
+		{"GET", "/pages/%2e%2e/%2e%2e/config.toml", "", "", 404, ""}, // cleaned to /config.toml: no route
+		{"GET", "/pages/%2e%2e/hello", "", "", 200, "hello world"},        // cleaned to /hello, never outside pages/
+		{"GET", "/pages/time%00.lua", "", "", 404, ""},
 		{"GET", "/nothing/here", "", "", 404, "not found"},
 	}
 	for _, c := range cases {

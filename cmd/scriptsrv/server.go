@@ -136,7 +136,11 @@ func (a *app) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	path, err := cgi.RequestPath(r.Params)
 	if err != nil {
 		a.log.Warn("bad request path", "request_id", id, "request_uri", r.Params.Get("REQUEST_URI"), "error", err)
-		plainText(w, http.StatusBadRequest, "bad request path\n")
+		if errors.Is(err, cgi.ErrNULInPath) {
+			plainText(w, http.StatusNotFound, "not found\n")
+		} else {
+			plainText(w, http.StatusBadRequest, "bad request path\n")
+		}
 		return
 	}
 	if a.special(w, r, path) {
