@@ -47,7 +47,7 @@ func TestExamples(t *testing.T) {
 		{"GET", "/pages/index", "", "", 200, "served as /pages/NAME"},
 		{"GET", "/pages/../config.toml", "", "", 404, ""},
 		{"GET", "/pages/%2e%2e/%2e%2e/config.toml", "", "", 404, ""}, // cleaned to /config.toml: no route
-		{"GET", "/pages/%2e%2e/hello", "", "", 200, "hello world"},        // cleaned to /hello, never outside pages/
+		{"GET", "/pages/%2e%2e/hello", "", "", 200, "hello world"},   // cleaned to /hello, never outside pages/
 		{"GET", "/pages/time%00.lua", "", "", 404, ""},
 		{"GET", "/nothing/here", "", "", 404, "not found"},
 	}
