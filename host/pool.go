@@ -257,14 +257,18 @@ func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	select {
 	case err := <-wk.done:
 		wk.timer.Stop()
-		wk.slow.Stop()
+		if p.cfg.SlowLog > 0 {
+			wk.slow.Stop()
+		}
 		p.finish(wk, rs, err, start)
 		return
 	case <-wk.timer.C:
 	case <-r.Context().Done():
 		wk.timer.Stop()
 	}
-	wk.slow.Stop()
+	if p.cfg.SlowLog > 0 {
+		wk.slow.Stop()
+	}
 	wk.eng.interrupt()
 	t := time.NewTimer(p.cfg.Grace)
 	defer t.Stop()
