@@ -197,20 +197,16 @@ start_gofcgi() {
 	local i
 	for i in $(seq 50); do [ -S "$RUN/gofcgi.sock" ] && return 0; sleep 0.1; done
 }
-start_scriptsrv() {
-	rm -f "$RUN/scriptsrv.sock"
-	spawn scriptsrv "$RUN/scriptsrv" -config "$RUN/scriptsrv.toml"
+start_on_socket() { # name socket cmd...: start a backend, wait for its unix socket (5 s at most)
+	local name=$1 sock=$2 i
+	shift 2
+	rm -f "$sock"
+	spawn "$name" "$@"
 	BACK=$LASTPID
-	local i
-	for i in $(seq 100); do [ -S "$RUN/scriptsrv.sock" ] && return 0; sleep 0.05; done
+	for i in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
 }
-start_gohello() {
-	rm -f "$RUN/gohello.sock"
-	spawn gohello "$RUN/gohello" -fcgi "unix:$RUN/gohello.sock"
-	BACK=$LASTPID
-	local i
-	for i in $(seq 100); do [ -S "$RUN/gohello.sock" ] && return 0; sleep 0.05; done
-}
+start_scriptsrv() { start_on_socket scriptsrv "$RUN/scriptsrv.sock" "$RUN/scriptsrv" -config "$RUN/scriptsrv.toml"; }
+start_gohello() { start_on_socket gohello "$RUN/gohello.sock" "$RUN/gohello" -fcgi "unix:$RUN/gohello.sock"; }
 start_nginx() { # conf-suffix
 	spawn nginx nginx -e "$RUN/nginx-error.log" -c "$RUN/nginx-$1.conf" -g 'daemon off;'
 	FRONT=$LASTPID
