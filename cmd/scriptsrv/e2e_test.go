@@ -106,6 +106,17 @@ func frontCases(t *testing.T, base string, errLog func() string) {
 			t.Errorf("status %d, %d bytes back, equal=%v", resp.StatusCode, len(got), bytes.Equal(got, data))
 		}
 	})
+	t.Run("body over max_body is 413", func(t *testing.T) {
+		resp, err := noRedirect.Post(base+"/echo", "application/octet-stream", bytes.NewReader(make([]byte, 20<<20)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 413 {
+			t.Errorf("got %d, want 413 (the server drains the rest of the body)", resp.StatusCode)
+		}
+	})
 	t.Run("chunked upload", func(t *testing.T) {
 		data := bytes.Repeat([]byte("chunk-"), 200000)
 		req, _ := http.NewRequest("POST", base+"/echo?echo=1", io.MultiReader(bytes.NewReader(data[:1000]), bytes.NewReader(data[1000:])))
