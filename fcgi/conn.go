@@ -61,7 +61,7 @@ func (c *conn) serve() {
 	c.br = readerPool.Get().(*bufio.Reader)
 	c.br.Reset(c.rwc)
 	err := c.readLoop()
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errDrainDone) && !errors.Is(err, net.ErrClosed) {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, errDrainDone) && !errors.Is(err, net.ErrClosed) {
 		if errors.Is(err, errProtocol) {
 			c.log.Warn("fastcgi: protocol error; closing connection", "peer", c.peer, "error", err)
 		} else if context.Cause(c.ctx) != nil {

@@ -32,7 +32,6 @@ type Dir struct {
 	mu    sync.Mutex
 	pools map[string]*dirPool
 	tick  uint64
-	log   *slog.Logger
 }
 
 type dirPool struct {

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,7 +36,7 @@ func TestMuxLongestPrefix(t *testing.T) {
 
 func do2(h cgi.Handler) string {
 	var rec = &recorder{}
-	h.ServeCGI(rec, cgi.NewRequest(nil, nil, nil))
+	h.ServeCGI(rec, cgi.NewRequest(context.Background(), nil, nil))
 	return rec.body
 }
 

@@ -79,7 +79,7 @@ func (o *output) header(name, value string) error {
 	if o.hdr == nil {
 		o.hdr = http.Header{}
 	}
-	o.hdr.Add(http.CanonicalHeaderKey(name), value)
+	o.hdr.Add(name, value)
 	return nil
 }
 
@@ -154,10 +154,9 @@ func (o *output) commitLocked(contentType string) {
 func (o *output) send(b []byte, contentType string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.fenced {
-		return errFenced
+	if err := o.outputLocked(); err != nil {
+		return err
 	}
-	o.wrote = true
 	switch o.state {
 	case outNone, outAPI:
 		if contentType == "" {
@@ -176,10 +175,9 @@ func (o *output) send(b []byte, contentType string) error {
 func (o *output) write(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.fenced {
-		return errFenced
+	if err := o.outputLocked(); err != nil {
+		return err
 	}
-	o.wrote = true
 	switch o.state {
 	case outNone:
 		o.state = outRaw
@@ -191,6 +189,15 @@ func (o *output) write(b []byte) error {
 	}
 	_, err := o.w.Write(b)
 	return err
+}
+
+// outputLocked admits a body write unless the request is over.
+func (o *output) outputLocked() error {
+	if o.fenced {
+		return errFenced
+	}
+	o.wrote = true
+	return nil
 }
 
 // rawLocked collects raw output until the header block ends, then parses
@@ -305,13 +312,6 @@ func (o *output) flush() error {
 		o.commitLocked(defaultContentType)
 	}
 	return o.w.Flush()
-}
-
-// started reports whether the header block went out.
-func (o *output) started() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.state == outBody
 }
 
 // finish completes a script's output: an unfinished raw header block is an

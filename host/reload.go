@@ -39,7 +39,6 @@ type generation struct {
 	pool  *Pool
 	gate  Gate
 	deps  []stamp
-	retry int
 }
 
 type stamp struct {
