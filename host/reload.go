@@ -36,9 +36,9 @@ type Script struct {
 }
 
 type generation struct {
-	pool  *Pool
-	gate  Gate
-	deps  []stamp
+	pool *Pool
+	gate Gate
+	deps []stamp
 }
 
 type stamp struct {
