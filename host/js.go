@@ -93,6 +93,7 @@ type jsEngine struct {
 	vm        *goja.Runtime
 	handle    goja.Callable
 	stringify goja.Callable
+	json      jsJSON
 	stdin     *goja.Object
 	cur       *reqState
 }
@@ -112,6 +113,7 @@ func newJSEngine(p *Program, pool *Pool) (engine, error) {
 	}
 	stringify, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("stringify"))
 	e.stringify = stringify
+	e.json.e = e
 	if p.CGIMode {
 		return e, nil
 	}
@@ -149,7 +151,8 @@ func (e *jsEngine) serve(rs *reqState) error {
 // result handles what handle returned: an awaited Promise, then a string
 // (or value) sent when nothing was written.
 func (e *jsEngine) result(v goja.Value) error {
-	if p, ok := v.Export().(*goja.Promise); ok {
+	if obj, ok := v.(*goja.Object); ok && obj.ExportType() == typePromise {
+		p := obj.Export().(*goja.Promise)
 		switch p.State() {
 		case goja.PromiseStatePending:
 			return &ScriptError{Script: e.p.File, Message: e.p.Name + ": " + ErrNotSettled.Error(), Err: ErrNotSettled}
@@ -258,15 +261,15 @@ func (e *jsEngine) send(v goja.Value) error {
 		return rs.out.send(nil, "")
 	}
 	if obj, ok := v.(*goja.Object); ok {
-		switch obj.Export().(type) {
-		case goja.ArrayBuffer, []byte:
+		switch obj.ExportType() { // without exporting the whole object
+		case typeArrayBuffer, typeBytes:
 			return rs.out.send(e.bytesOf(v), "")
 		}
-		s, err := e.stringify(goja.Undefined(), v)
-		if err != nil {
-			return err
+		b, ok, err := e.json.encode(v)
+		if err != nil || !ok {
+			return err // JSON.stringify's undefined (a function) sends nothing
 		}
-		return rs.out.send([]byte(s.String()), "application/json")
+		return rs.out.send(b, "application/json")
 	}
 	return rs.out.send([]byte(v.String()), "")
 }
