@@ -103,6 +103,16 @@ type ResponseWriter interface {
 	Stderr() io.Writer
 }
 
+// Detacher is implemented by a ResponseWriter whose request can end while
+// its handler is still running. A handler stuck in code it cannot interrupt
+// (a script inside a long native call) answers from another goroutine —
+// the stuck one must no longer touch the writer — and calls Detach: the front
+// end then ends the request as if the handler had returned, and ignores the
+// handler when it finally does. Detach may be called once, from any goroutine.
+type Detacher interface {
+	Detach()
+}
+
 // Handler answers CGI requests.
 type Handler interface {
 	ServeCGI(w ResponseWriter, r *Request)

@@ -318,3 +318,44 @@ func TestMaxConns(t *testing.T) {
 		t.Errorf("the first connection stopped working: %v", err)
 	}
 }
+
+// A handler stuck where it cannot be interrupted answers from another
+// goroutine and detaches: the response and END_REQUEST go out at once, the
+// connection serves the next request, and the handler's late return (and a
+// late write) change nothing.
+func TestDetach(t *testing.T) {
+	release := make(chan struct{})
+	returned := make(chan struct{}, 2)
+	ts := startServer(t, "unix", func(s *Server) {
+		s.Handler = cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+			defer func() { returned <- struct{}{} }()
+			if r.Params.Get("REQUEST_URI") == "/next" {
+				io.WriteString(w, "next")
+				return
+			}
+			go func() {
+				w.WriteHeader(504)
+				io.WriteString(w, "timed out")
+				w.(cgi.Detacher).Detach()
+			}()
+			<-release // stuck "in native code"
+			if _, err := io.WriteString(w, "late"); err == nil {
+				t.Error("a write after Detach succeeded")
+			}
+		})
+	})
+	c := ts.dial(t)
+	c.Write(wireRequest(1, fcgitest.FlagKeepConn, params("/stuck"), nil))
+	code, _, body := httpOf(t, readResponses(t, c, 1)[1])
+	if code != 504 || body != "timed out" {
+		t.Errorf("got %d %q, want 504 \"timed out\"", code, body)
+	}
+	c.Write(wireRequest(2, fcgitest.FlagKeepConn, params("/next"), nil))
+	if _, _, body := httpOf(t, readResponses(t, c, 2)[2]); body != "next" {
+		t.Errorf("next request on the connection: %q", body)
+	}
+	<-returned
+	close(release)
+	<-returned
+	expectNothing(t, c, 100*time.Millisecond)
+}

@@ -51,23 +51,38 @@ func (r *request) start(ps cgi.Params) {
 }
 
 func (r *request) run() {
-	defer r.c.handlers.Done()
 	w := newResponse(r)
 	req := cgi.NewRequest(r.ctx, r.params, r.body)
 	req.Role = r.role
-	func() {
-		defer func() {
-			if v := recover(); v != nil {
-				r.c.log.Error("fastcgi: handler panic", "peer", r.c.peer, "id", r.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				w.failed = true
-				if !w.wroteHeader {
-					w.header = http.Header{}
-					w.WriteHeader(http.StatusInternalServerError)
-				}
+	r.serve(w, req)
+	w.end()
+}
+
+// serve runs the handler; a panic is logged and, unless the request was
+// detached meanwhile, answered with 500.
+func (r *request) serve(w *response, req *cgi.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.c.log.Error("fastcgi: handler panic", "peer", r.c.peer, "id", r.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if w.over.Load() {
+				return
 			}
-		}()
-		r.c.srv.Handler.ServeCGI(w, req)
+			w.failed = true
+			if !w.wroteHeader {
+				w.header = http.Header{}
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}
 	}()
+	r.c.srv.Handler.ServeCGI(w, req)
+}
+
+// end ends the request once: when its handler returns or when it detaches.
+func (w *response) end() {
+	if !w.over.CompareAndSwap(false, true) {
+		return
+	}
+	r := w.r
 	w.awaitBody()
 	r.c.remove(r)
 	r.body.close()
@@ -76,4 +91,9 @@ func (r *request) run() {
 	if !r.keepConn {
 		r.c.closeAfter()
 	}
+	r.c.handlers.Done()
 }
+
+// Detach ends the request now (cgi.Detacher); the handler's return is
+// ignored.
+func (w *response) Detach() { w.end() }

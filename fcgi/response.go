@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"scriptsrv/cgi"
 )
@@ -33,6 +34,7 @@ type response struct {
 	bufp        *[]byte
 	buf         []byte
 	err         error
+	over        atomic.Bool // end has run (the handler returned or detached)
 }
 
 // awaitBody holds output until the request body has fully arrived. nginx

@@ -12,7 +12,8 @@ import (
 )
 
 // nullWriter is a cgi.ResponseWriter that keeps nothing: the benchmarks
-// measure the host alone, without a front.
+// measure the host alone, without a front. Like FastCGI's, it can detach a
+// request, so scripts run on the benchmark's goroutine.
 type nullWriter struct{ h http.Header }
 
 func (w *nullWriter) Header() http.Header         { return w.h }
@@ -20,6 +21,7 @@ func (w *nullWriter) WriteHeader(int)             { clear(w.h) }
 func (w *nullWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *nullWriter) Flush() error                { return nil }
 func (w *nullWriter) Stderr() io.Writer           { return io.Discard }
+func (w *nullWriter) Detach()                     {}
 
 var benchParams = cgi.Params{
 	{Name: "QUERY_STRING", Value: "name=world"}, {Name: "REQUEST_METHOD", Value: "GET"},

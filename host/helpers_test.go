@@ -56,6 +56,17 @@ func do(p *Pool, method, uri, body string, extra ...string) *cgitest.Recorder {
 }
 
 func doCtx(ctx context.Context, p *Pool, method, uri, body string, extra ...string) *cgitest.Recorder {
+	return doMode(ctx, p, true, method, uri, body, extra...)
+}
+
+// noDetach hides the Recorder's Detach: a front end like the HTTP one,
+// which cannot end a request before its handler returns.
+type noDetach struct{ cgi.ResponseWriter }
+
+// doMode runs one request as a front end that can detach it (FastCGI: the
+// script runs on the caller's goroutine) or cannot (HTTP: it runs on the
+// worker's). It returns when the request is over for the front end.
+func doMode(ctx context.Context, p *Pool, detachable bool, method, uri, body string, extra ...string) *cgitest.Recorder {
 	path, query, _ := strings.Cut(uri, "?")
 	ps := cgi.Params{
 		{Name: "REQUEST_METHOD", Value: method}, {Name: "REQUEST_URI", Value: uri},
@@ -69,7 +80,19 @@ func doCtx(ctx context.Context, p *Pool, method, uri, body string, extra ...stri
 		ps = append(ps, cgi.Param{Name: extra[i], Value: extra[i+1]})
 	}
 	rec := &cgitest.Recorder{}
-	p.ServeCGI(rec, cgi.NewRequest(ctx, ps, strings.NewReader(body)))
+	var w cgi.ResponseWriter = rec
+	if !detachable {
+		w = noDetach{rec}
+	}
+	served := make(chan struct{})
+	go func() {
+		p.ServeCGI(w, cgi.NewRequest(ctx, ps, strings.NewReader(body)))
+		close(served)
+	}()
+	select {
+	case <-served:
+	case <-rec.Detached():
+	}
 	return rec
 }
 

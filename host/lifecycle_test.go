@@ -25,33 +25,46 @@ func TestTimeouts(t *testing.T) {
 		{"timeout.lua", "/"}, {"timeout.lua", "/?native=1"}, {"timeout.lua", "/?co=1"},
 	}
 	for _, c := range cases {
-		t.Run(c.file+c.uri, func(t *testing.T) {
-			p, lb := poolFor(t, apiFile(c.file), Config{Workers: 2, Timeout: 100 * time.Millisecond})
-			start := time.Now()
-			r := do(p, "GET", c.uri, "")
-			took := time.Since(start)
-			if r.Code() != 504 {
-				t.Errorf("status %d, want 504", r.Code())
-			}
-			if took > time.Second {
-				t.Errorf("answered after %v; timeout is 100ms", took)
-			}
-			if !strings.Contains(lb.String(), "script timed out") {
-				t.Errorf("log: %s", lb)
-			}
-			waitFor(t, "pool back to 2 idle interpreters", func() bool { return p.Stats().Idle == 2 })
-		})
+		for _, mode := range []string{"detachable", "not-detachable"} {
+			t.Run(c.file+c.uri+"/"+mode, func(t *testing.T) {
+				testTimeout(t, c.file, c.uri, mode == "detachable")
+			})
+		}
+	}
+}
+
+func testTimeout(t *testing.T, file, uri string, detachable bool) {
+	p, lb := poolFor(t, apiFile(file), Config{Workers: 2, Timeout: 100 * time.Millisecond})
+	start := time.Now()
+	r := doMode(context.Background(), p, detachable, "GET", uri, "")
+	took := time.Since(start)
+	if r.Code() != 504 {
+		t.Errorf("status %d, want 504", r.Code())
+	}
+	if took > time.Second {
+		t.Errorf("answered after %v; timeout is 100ms", took)
+	}
+	if !strings.Contains(lb.String(), "script timed out") {
+		t.Errorf("log: %s", lb)
+	}
+	waitFor(t, "pool back to 2 idle interpreters", func() bool { return p.Stats().Idle == 2 })
+	if s := p.Stats(); s.Busy != 0 || s.Timeouts != 1 {
+		t.Errorf("stats after the timeout: busy %d, timeouts %d; want 0 and 1", s.Busy, s.Timeouts)
+	}
+	if strings.Contains(uri, "native") && !strings.Contains(lb.String(), "stuck in native code") {
+		t.Errorf("the script was not abandoned in its native call: %s", lb)
 	}
 }
 
 // A client going away interrupts the script the same way.
 func TestClientGone(t *testing.T) {
-	for _, lang := range []string{"js", "lua"} {
-		t.Run(lang, func(t *testing.T) {
+	for _, name := range []string{"js", "lua", "js/not-detachable", "lua/not-detachable"} {
+		lang, mode, _ := strings.Cut(name, "/")
+		t.Run(name, func(t *testing.T) {
 			p, lb := poolFor(t, apiFile("slow."+lang), Config{Workers: 1})
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
-			go func() { doCtx(ctx, p, "GET", "/?spin=1", ""); close(done) }()
+			go func() { doMode(ctx, p, mode == "", "GET", "/?spin=1", ""); close(done) }()
 			waitFor(t, "script running", func() bool { return p.Stats().Busy == 1 })
 			cancel()
 			select {

@@ -27,22 +27,26 @@ type engine interface {
 	close()
 }
 
-// worker owns an engine and the goroutine that runs it.
+// worker owns an engine, and a goroutine that runs it for front ends that
+// cannot detach a request (see run.go).
 type worker struct {
 	eng    engine
-	jobs   chan *reqState
-	done   chan error
+	jobs   chan job
 	served int
 	limit  int
-	timer  *time.Timer // the request timeout, reused
-	slow   *time.Timer // the slow-log threshold, reused
 	rs     reqState
-}
 
-func (w *worker) loop() {
-	for rs := range w.jobs {
-		w.done <- safeServe(w.eng, rs)
-	}
+	// The request in progress, for the watchdogs.
+	state atomic.Int32 // stIdle, stRunning, ...
+	det   cgi.Detacher
+	start time.Time
+	watch *time.Timer   // the request timeout: expire
+	grace *time.Timer   // Grace after an interrupt: abandon
+	slow  *time.Timer   // the slow-log threshold
+	fired chan struct{} // a watchdog callback has finished
+	// abandoned is sent once abandon has answered for a stuck script.
+	abandoned chan struct{}
+	onCtx     func() // expire, for context.AfterFunc
 }
 
 // safeServe turns a Go panic in a host function into an error.
@@ -109,8 +113,12 @@ func (p *Pool) newWorker() (*worker, error) {
 	if err != nil {
 		return nil, &CompileError{Script: prog.File, Err: err}
 	}
-	w := &worker{eng: eng, jobs: make(chan *reqState), done: make(chan error, 1), timer: time.NewTimer(time.Hour)}
-	w.timer.Stop()
+	w := &worker{eng: eng, jobs: make(chan job), fired: make(chan struct{}, 2), abandoned: make(chan struct{}, 1)}
+	w.onCtx = func() { p.expire(w) }
+	w.watch = time.AfterFunc(time.Hour, w.onCtx)
+	w.watch.Stop()
+	w.grace = time.AfterFunc(time.Hour, func() { p.abandon(w) })
+	w.grace.Stop()
 	w.slow = time.AfterFunc(time.Hour, func() { w.rs.slow.Store(true) })
 	w.slow.Stop()
 	if n := p.cfg.MaxRequests; n > 0 {
@@ -118,12 +126,15 @@ func (p *Pool) newWorker() (*worker, error) {
 		w.limit = max(1, n-j+rand.IntN(2*j+1))
 	}
 	p.workers.Add(1)
-	go w.loop()
+	go p.loop(w)
 	return w, nil
 }
 
 // retire stops a worker whose engine is idle.
 func (p *Pool) retire(w *worker) {
+	w.watch.Stop()
+	w.grace.Stop()
+	w.slow.Stop()
 	close(w.jobs)
 	w.eng.close()
 	p.workers.Add(-1)
@@ -241,150 +252,4 @@ func (p *Pool) acquire(ctx context.Context) (*worker, error) {
 	case <-p.ctx.Done():
 		return nil, errPoolClosed
 	}
-}
-
-func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
-	p.busy.Add(1)
-	defer p.busy.Add(-1)
-	rs := &wk.rs
-	rs.reset(w, r, p.cfg.MaxBody, p.log)
-	start := time.Now()
-	wk.timer.Reset(p.cfg.Timeout) // one timer per worker: no allocation per request
-	if p.cfg.SlowLog > 0 {
-		wk.slow.Reset(p.cfg.SlowLog)
-	}
-	wk.jobs <- rs
-	select {
-	case err := <-wk.done:
-		wk.timer.Stop()
-		if p.cfg.SlowLog > 0 {
-			wk.slow.Stop()
-		}
-		p.finish(wk, rs, err, start)
-		return
-	case <-wk.timer.C:
-	case <-r.Context().Done():
-		wk.timer.Stop()
-	}
-	if p.cfg.SlowLog > 0 {
-		wk.slow.Stop()
-	}
-	wk.eng.interrupt()
-	t := time.NewTimer(p.cfg.Grace)
-	defer t.Stop()
-	stack := "(stuck in native code)"
-	select {
-	case err := <-wk.done:
-		stack = stackOf(err)
-		p.retire(wk)
-	case <-t.C:
-		rs.out.fence()
-		go func() { <-wk.done; p.retire(wk) }() // stuck in native code: let it go
-	}
-	p.account(rs, start, stack)
-	p.replace()
-	p.interrupted(rs, r, start, stack)
-}
-
-// account records the request's duration (slowest list, slow log) with
-// the script's stack when one is known. It must run before the worker, and
-// so rs, is released.
-func (p *Pool) account(rs *reqState, start time.Time, stack string) {
-	d := time.Since(start)
-	p.slow.add(rs, d)
-	if p.cfg.SlowLog > 0 && d > p.cfg.SlowLog {
-		if stack == "" {
-			stack = "(no host call after the threshold: stack unknown)"
-		}
-		p.log.Warn("slow request", "request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"),
-			"path", rs.requestPath(), "duration", d, "slow_log", p.cfg.SlowLog, "stack", stack)
-	}
-}
-
-// stackOf is where an interrupted script was.
-func stackOf(err error) string {
-	var se *ScriptError
-	if errors.As(err, &se) && se.Stack != "" {
-		return se.Stack
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
-// finish answers after the script returned, and puts the worker back.
-func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
-	p.served.Add(1)
-	if err == nil {
-		err = rs.out.finish()
-	}
-	if err != nil {
-		p.scriptFailed(rs, err, start)
-	}
-	rs.out.fence()
-	p.account(rs, start, rs.slowStack)
-	wk.served++
-	switch {
-	case errors.Is(err, errPanicked):
-		p.retire(wk)
-		p.replace()
-	case wk.limit > 0 && wk.served >= wk.limit:
-		p.recycles.Add(1)
-		p.retire(wk)
-		p.replace()
-	case p.ctx.Err() != nil:
-		p.retire(wk)
-	default:
-		p.idle <- wk
-	}
-}
-
-// scriptFailed logs an uncaught error and answers 500 if it still can.
-func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
-	p.errs.Add(1)
-	attrs := []any{"request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start), "error", err.Error()}
-	var se *ScriptError
-	if errors.As(err, &se) && se.Stack != "" {
-		attrs = append(attrs, "stack", se.Stack)
-	}
-	var bad *BadCGIError
-	if errors.As(err, &bad) {
-		attrs = append(attrs, "line", bad.Line)
-	}
-	p.log.Error("script error", attrs...)
-	msg := err.Error()
-	if se != nil && se.Stack != "" {
-		msg += "\n" + se.Stack
-	}
-	if w := rs.out.w; w != nil {
-		fmt.Fprintf(w.Stderr(), "%s: %s\n", p.prog.Load().File, msg)
-	}
-	body := "internal server error\n"
-	if p.cfg.Debug {
-		body = msg + "\n"
-	}
-	rs.out.fail(http.StatusInternalServerError, body, nil)
-}
-
-// interrupted answers a request whose context ended: 504 on timeout, or
-// nothing useful when the client is gone.
-func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack string) {
-	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(),
-		"duration", time.Since(start), "stack", stack}
-	if errors.Is(context.Cause(r.Context()), cgi.ErrShutdown) {
-		p.aborts.Add(1)
-		p.log.Warn("server shutting down; script interrupted", attrs...)
-		rs.out.fail(http.StatusServiceUnavailable, "server shutting down, retry\n", http.Header{"Retry-After": {"1"}})
-		return
-	}
-	if r.Context().Err() != nil {
-		p.aborts.Add(1)
-		p.log.Info("client went away; script interrupted", attrs...)
-		rs.out.fence()
-		return
-	}
-	p.timeouts.Add(1)
-	p.log.Error("script timed out; interrupted", append(attrs, "timeout", p.cfg.Timeout)...)
-	rs.out.fail(http.StatusGatewayTimeout, "script timed out\n", nil)
 }

@@ -18,6 +18,7 @@ type Recorder struct {
 	stderr    bytes.Buffer
 	flushes   int
 	committed http.Header
+	detached  chan struct{}
 }
 
 // Header returns the header map to be sent.
@@ -62,6 +63,27 @@ func (r *Recorder) Flush() error {
 	defer r.mu.Unlock()
 	r.flushes++
 	return nil
+}
+
+// Detach records that the handler ended the request early (cgi.Detacher).
+func (r *Recorder) Detach() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	close(r.detachedLocked())
+}
+
+// Detached is closed once Detach has been called.
+func (r *Recorder) Detached() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.detachedLocked()
+}
+
+func (r *Recorder) detachedLocked() chan struct{} {
+	if r.detached == nil {
+		r.detached = make(chan struct{})
+	}
+	return r.detached
 }
 
 // Stderr returns a writer that records error-log output.

@@ -1,0 +1,243 @@
+// run.go: how one request runs on a worker's engine, and how it ends —
+// normally, with a script error, interrupted (timeout, client gone,
+// shutdown) or abandoned inside a native call that cannot be interrupted.
+
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"scriptsrv/cgi"
+)
+
+// Worker states. The watchdogs (the timeout, the client going away, the
+// grace period after an interrupt) and the goroutine running the script
+// agree through compare-and-swap on who ends the request.
+const (
+	stIdle        int32 = iota
+	stRunning           // the script runs
+	stInterrupted       // a watchdog interrupted it; Grace to return
+	stHandled           // it returned after the interrupt: its goroutine answers
+	stAbandoned         // it did not: the grace watchdog answered and detached
+)
+
+// job is a request handed to a worker's own goroutine.
+type job struct {
+	w    cgi.ResponseWriter
+	r    *cgi.Request
+	done detachChan
+}
+
+// detachChan is closed when the request is over for the front end.
+type detachChan chan struct{}
+
+func (c detachChan) Detach() { close(c) }
+
+// run serves r on wk. With a front end that can detach a request (FastCGI)
+// the script runs right here, on the front end's goroutine: no hand-off
+// to another goroutine and back. Otherwise it runs on the worker's own
+// goroutine while this one waits, so a script stuck in a native call cannot
+// hold the front end's goroutine.
+func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
+	if d, ok := w.(cgi.Detacher); ok {
+		p.execute(wk, w, d, r)
+		return
+	}
+	done := make(detachChan)
+	wk.jobs <- job{w: w, r: r, done: done}
+	<-done
+}
+
+// loop is a worker's own goroutine.
+func (p *Pool) loop(wk *worker) {
+	for j := range wk.jobs {
+		if !p.execute(wk, j.w, j.done, j.r) {
+			close(j.done)
+		}
+	}
+}
+
+// execute runs the script for r on the calling goroutine and answers. The
+// timeout or the client going away interrupts it; if it has not returned
+// Grace later (stuck in a native call), abandon answers for it and detaches
+// the request, and this goroutine only retires the engine when the call
+// finally returns. execute reports whether that happened.
+func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.Request) (detached bool) {
+	p.busy.Add(1)
+	rs := &wk.rs
+	rs.reset(w, r, p.cfg.MaxBody, p.log)
+	wk.det, wk.start = d, time.Now()
+	wk.state.Store(stRunning)
+	wk.watch.Reset(p.cfg.Timeout) // per-worker timers: no allocation per request
+	stopCtx := context.AfterFunc(r.Context(), wk.onCtx)
+	if p.cfg.SlowLog > 0 {
+		wk.slow.Reset(p.cfg.SlowLog)
+	}
+	err := safeServe(wk.eng, rs)
+	if p.cfg.SlowLog > 0 {
+		wk.slow.Stop()
+	}
+	watchStopped, ctxStopped := wk.watch.Stop(), stopCtx()
+	switch {
+	case wk.state.CompareAndSwap(stRunning, stIdle):
+		// A watchdog that fired meanwhile finds the worker idle and does
+		// nothing; wait for it, so it cannot touch the next request.
+		if !watchStopped {
+			<-wk.fired
+		}
+		if !ctxStopped {
+			<-wk.fired
+		}
+		p.busy.Add(-1)
+		p.finish(wk, rs, err, wk.start)
+		return false
+	case wk.state.CompareAndSwap(stInterrupted, stHandled):
+		wk.grace.Stop()
+		stack := stackOf(err)
+		p.retire(wk)
+		p.account(rs, wk.start, stack)
+		p.replace()
+		p.interrupted(rs, r, wk.start, stack)
+		p.busy.Add(-1)
+		return false
+	default: // abandoned: wait until abandon has answered and detached
+		<-wk.abandoned
+		p.retire(wk)
+		return true
+	}
+}
+
+// expire is the timeout and client-gone watchdog: it interrupts a running
+// script and starts the grace period.
+func (p *Pool) expire(wk *worker) {
+	if wk.state.CompareAndSwap(stRunning, stInterrupted) {
+		wk.eng.interrupt()
+		wk.grace.Reset(p.cfg.Grace)
+	}
+	wk.fired <- struct{}{}
+}
+
+// abandon answers for a script still stuck Grace after its interrupt
+// (inside a native call), and lets the front end end the request; a new
+// interpreter takes the stuck one's place at once.
+func (p *Pool) abandon(wk *worker) {
+	if !wk.state.CompareAndSwap(stInterrupted, stAbandoned) {
+		return
+	}
+	rs := &wk.rs
+	rs.out.fence()
+	const stack = "(stuck in native code)"
+	p.account(rs, wk.start, stack)
+	p.replace()
+	p.interrupted(rs, rs.r, wk.start, stack)
+	p.busy.Add(-1)
+	wk.det.Detach()
+	wk.abandoned <- struct{}{}
+}
+
+// account records the request's duration (slowest list, slow log) with
+// the script's stack when one is known. It must run before the worker, and
+// so rs, is released.
+func (p *Pool) account(rs *reqState, start time.Time, stack string) {
+	d := time.Since(start)
+	p.slow.add(rs, d)
+	if p.cfg.SlowLog > 0 && d > p.cfg.SlowLog {
+		if stack == "" {
+			stack = "(no host call after the threshold: stack unknown)"
+		}
+		p.log.Warn("slow request", "request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"),
+			"path", rs.requestPath(), "duration", d, "slow_log", p.cfg.SlowLog, "stack", stack)
+	}
+}
+
+// stackOf is where an interrupted script was.
+func stackOf(err error) string {
+	var se *ScriptError
+	if errors.As(err, &se) && se.Stack != "" {
+		return se.Stack
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// finish answers after the script returned, and puts the worker back.
+func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
+	p.served.Add(1)
+	if err == nil {
+		err = rs.out.finish()
+	}
+	if err != nil {
+		p.scriptFailed(rs, err, start)
+	}
+	rs.out.fence()
+	p.account(rs, start, rs.slowStack)
+	wk.served++
+	switch {
+	case errors.Is(err, errPanicked):
+		p.retire(wk)
+		p.replace()
+	case wk.limit > 0 && wk.served >= wk.limit:
+		p.recycles.Add(1)
+		p.retire(wk)
+		p.replace()
+	case p.ctx.Err() != nil:
+		p.retire(wk)
+	default:
+		p.idle <- wk
+	}
+}
+
+// scriptFailed logs an uncaught error and answers 500 if it still can.
+func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
+	p.errs.Add(1)
+	attrs := []any{"request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start), "error", err.Error()}
+	var se *ScriptError
+	if errors.As(err, &se) && se.Stack != "" {
+		attrs = append(attrs, "stack", se.Stack)
+	}
+	var bad *BadCGIError
+	if errors.As(err, &bad) {
+		attrs = append(attrs, "line", bad.Line)
+	}
+	p.log.Error("script error", attrs...)
+	msg := err.Error()
+	if se != nil && se.Stack != "" {
+		msg += "\n" + se.Stack
+	}
+	if w := rs.out.w; w != nil {
+		fmt.Fprintf(w.Stderr(), "%s: %s\n", p.prog.Load().File, msg)
+	}
+	body := "internal server error\n"
+	if p.cfg.Debug {
+		body = msg + "\n"
+	}
+	rs.out.fail(http.StatusInternalServerError, body, nil)
+}
+
+// interrupted answers a request whose context ended: 504 on timeout, or
+// nothing useful when the client is gone.
+func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack string) {
+	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(),
+		"duration", time.Since(start), "stack", stack}
+	if errors.Is(context.Cause(r.Context()), cgi.ErrShutdown) {
+		p.aborts.Add(1)
+		p.log.Warn("server shutting down; script interrupted", attrs...)
+		rs.out.fail(http.StatusServiceUnavailable, "server shutting down, retry\n", http.Header{"Retry-After": {"1"}})
+		return
+	}
+	if r.Context().Err() != nil {
+		p.aborts.Add(1)
+		p.log.Info("client went away; script interrupted", attrs...)
+		rs.out.fence()
+		return
+	}
+	p.timeouts.Add(1)
+	p.log.Error("script timed out; interrupted", append(attrs, "timeout", p.cfg.Timeout)...)
+	rs.out.fail(http.StatusGatewayTimeout, "script timed out\n", nil)
+}
