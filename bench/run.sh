@@ -33,10 +33,10 @@ WARM=${WARM:-2s}
 CONNS=${CONNS:-"64 8"}
 THREADS=${THREADS:-2}
 NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087
-SS_SYSTEMS="nginx-ss-js nginx-ss-lua caddy-ss-js caddy-ss-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
+SS_SYSTEMS="nginx-gohello nginx-ss-js nginx-ss-lua caddy-gohello caddy-ss-js caddy-ss-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
 ALL_SYSTEMS="nginx-static caddy-static nginx-php2 nginx-php4 caddy-php4 nginx-gofcgi nginx-gofcgi-ka caddy-gofcgi nginx-lua node-1 node-cluster2 go-http $SS_SYSTEMS"
 ALL=$ALL_SYSTEMS
-SYSTEMS=${SYSTEMS:-"nginx-php4 caddy-php4 node-1 node-cluster2 $SS_SYSTEMS"}
+SYSTEMS=${SYSTEMS:-"nginx-php4 caddy-php4 node-1 node-cluster2 go-http $SS_SYSTEMS"}
 PHPFPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -1 || true)
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -78,11 +78,11 @@ prepare() {
 	mkdir -p "$RUN" "$RUN/nginx-tmp" "$RUN/xdg" "$OUT/raw" "$OUT/verify"
 	chmod 755 "$RUN"
 	local f
-	for f in static php gofcgi gofcgi-ka lua scriptsrv; do render "$CONF/nginx-$f.conf.in" "$RUN/nginx-$f.conf"; done
+	for f in static php gofcgi gofcgi-ka lua scriptsrv gohello; do render "$CONF/nginx-$f.conf.in" "$RUN/nginx-$f.conf"; done
 	render "$CONF/scriptsrv.toml.in" "$RUN/scriptsrv.toml"
 	render "$CONF/php-fpm.conf.in" "$RUN/php-fpm2.conf" 2
 	render "$CONF/php-fpm.conf.in" "$RUN/php-fpm4.conf" 4
-	for f in static php gofcgi scriptsrv; do render "$CONF/Caddyfile-$f.in" "$RUN/Caddyfile-$f"; done
+	for f in static php gofcgi scriptsrv gohello; do render "$CONF/Caddyfile-$f.in" "$RUN/Caddyfile-$f"; done
 	log "building Go anchor backend, scriptsrv, gohello and fcgiload"
 	(cd "$ANCH/gofcgi" && go build -trimpath -o "$RUN/gofcgi" .)
 	(cd "$REPO" && go build -trimpath -o "$RUN/scriptsrv" ./cmd/scriptsrv && go build -trimpath -o "$RUN/gohello" ./bench/gohello &&
@@ -246,6 +246,8 @@ start_system() {
 	ss-http-lua) start_scriptsrv; URL_HELLO=http://127.0.0.1:$SS_PORT/lua/hello URL_WORK="http://127.0.0.1:$SS_PORT/lua/work?name=world" ;;
 	direct-ss-js) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/hello URL_WORK="/work?name=world" ;;
 	direct-ss-lua) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/lua/hello URL_WORK="/lua/work?name=world" ;;
+	nginx-gohello) start_gohello; start_nginx gohello; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
+	caddy-gohello) start_gohello; start_caddy gohello; URL_HELLO=$c/hello URL_WORK="$c/work?name=world" ;;
 	direct-gohello) start_gohello; DIRECT=unix:$RUN/gohello.sock URL_HELLO=/hello URL_WORK="/work?name=world" ;;
 	*) log "unknown system $1"; return 1 ;;
 	esac

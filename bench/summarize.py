@@ -12,8 +12,8 @@ d = sys.argv[1]
 REF = os.environ.get("REF", "nginx-php4")
 TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")
 
-ORDER = ["nginx-static", "caddy-static", "nginx-php2", "nginx-php4", "nginx-ss-js", "nginx-ss-lua",
-         "caddy-php4", "caddy-ss-js", "caddy-ss-lua",
+ORDER = ["nginx-static", "caddy-static", "nginx-php2", "nginx-php4", "nginx-gohello", "nginx-ss-js", "nginx-ss-lua",
+         "caddy-php4", "caddy-gohello", "caddy-ss-js", "caddy-ss-lua",
          "nginx-gofcgi", "nginx-gofcgi-ka", "caddy-gofcgi", "nginx-lua",
          "node-1", "node-cluster2", "ss-http-js", "ss-http-lua", "go-http",
          "direct-gohello", "direct-ss-js", "direct-ss-lua"]
@@ -30,8 +30,10 @@ LABEL = {
     "node-1": "node http, 1 process",
     "node-cluster2": "node http, cluster 2",
     "go-http": "Go net/http (plain)",
+    "nginx-gohello": "nginx → native Go handler on scriptsrv's fcgi, keep-conn (ceiling)",
     "nginx-ss-js": "**nginx → scriptsrv JS**, keep-conn",
     "nginx-ss-lua": "**nginx → scriptsrv Lua**, keep-conn",
+    "caddy-gohello": "Caddy → native Go handler on scriptsrv's fcgi (ceiling)",
     "caddy-ss-js": "**Caddy → scriptsrv JS**",
     "caddy-ss-lua": "**Caddy → scriptsrv Lua**",
     "ss-http-js": "**scriptsrv HTTP front, JS**",
