@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"scriptsrv/internal/e2e"
+)
+
+// A script stuck in a native call past its timeout is answered 504 on time
+// (over FastCGI the request is detached and the stuck goroutine left
+// behind), the connection and the route keep serving, and the log says why.
+func TestStuckInNativeCode(t *testing.T) {
+	s := startScriptsrv(t, "unix")
+	check := func(t *testing.T, base string) {
+		start := time.Now()
+		resp, _ := get(t, base+"/native?n=12000")
+		if took := time.Since(start); resp.StatusCode != 504 || took > 2500*time.Millisecond {
+			t.Errorf("got %d after %v; want 504 soon after the 500ms timeout", resp.StatusCode, took)
+		}
+		for range 3 { // the same keep-alive connections, a fresh interpreter
+			if resp, body := get(t, base+"/native?n=10"); resp.StatusCode != 200 || body != "nil" {
+				t.Errorf("after the timeout: %d %q", resp.StatusCode, body)
+			}
+		}
+	}
+	t.Run("http", func(t *testing.T) { check(t, s.httpURL) })
+	t.Run("nginx keep-conn", func(t *testing.T) {
+		e2e.Need(t, "nginx", "/usr/sbin/nginx")
+		check(t, e2e.Nginx(t, s.fcgi, true).URL)
+	})
+	if log := s.proc.Out.String(); !strings.Contains(log, "stuck in native code") {
+		t.Errorf("the log does not say the script was stuck in native code:\n%s", log)
+	}
+}
