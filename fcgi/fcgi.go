@@ -9,7 +9,8 @@
 //     the handler has not read yet is buffered in memory up to
 //     Server.BodyMemory, then in a temp file that is unlinked at once.
 //   - ABORT_REQUEST and a closed connection cancel the request's context at
-//     once; END_REQUEST is sent exactly once, after the handler returned.
+//     once; END_REQUEST is sent exactly once, after the handler returned
+//     or detached the request (the ResponseWriter is a cgi.Detacher).
 //   - GET_VALUES is answered with exactly the known names asked for
 //     (FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS), at any time.
 //     Unknown management types get UNKNOWN_TYPE; UNKNOWN_TYPE is never sent

@@ -9,8 +9,10 @@
 // Requests wait at most QueueTimeout for a free interpreter (then 503 with
 // Retry-After). A request running past Timeout, or whose client went away,
 // is interrupted; the request answers 504 on time even when the script is
-// stuck in native code, because the script runs on its own goroutine and
-// the interpreter is abandoned and replaced.
+// stuck in native code: the interpreter is abandoned and replaced. When the
+// front end's ResponseWriter is a [cgi.Detacher] (FastCGI), the script runs
+// on the caller's goroutine and a stuck request is detached; otherwise it
+// runs on its interpreter's own goroutine while the caller waits.
 //
 // Not supported: ES modules (import/export) and timers (setTimeout) in JS;
 // Lua's io.open, os.execute and the debug library unless Sandbox is off.
