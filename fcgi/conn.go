@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"scriptsrv/cgi"
@@ -39,13 +40,20 @@ type conn struct {
 	reqs     map[uint16]*request
 	closing  bool // a request without KEEP_CONN ended: drain, then close
 	handlers sync.WaitGroup
-	next     chan *request // hands a request to an idle handler goroutine
+	next     chan *request // hands a request, or readRole, to an idle goroutine
+
+	// Owned by the reader.
+	ready   *request     // params ended; runs once the records already here are read
+	reading atomic.Int64 // epoch<<1 | 1 while the reader runs a request itself
+	handoff *time.Timer  // moves reading on when that request runs long
 }
 
 func newConn(s *Server, rwc net.Conn) *conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &conn{srv: s, rwc: rwc, peer: peerName(rwc), ctx: ctx, cancel: cancel, reqs: map[uint16]*request{}, next: make(chan *request)}
 	c.log = s.logger()
+	c.handoff = time.AfterFunc(time.Hour, c.moveReading)
+	c.handoff.Stop()
 	return c
 }
 
@@ -57,10 +65,14 @@ var bigPool = sync.Pool{New: func() any { b := make([]byte, maxRecord); return &
 
 // serve reads records until the peer closes, a protocol error, or shutdown.
 func (c *conn) serve() {
-	defer c.srv.dropConn(c)
 	c.br = readerPool.Get().(*bufio.Reader)
 	c.br.Reset(c.rwc)
-	err := c.readLoop()
+	c.work(readRole)
+}
+
+// finishReading ends the connection once its reader stops.
+func (c *conn) finishReading(err error) {
+	defer c.srv.dropConn(c)
 	if !errors.Is(err, io.EOF) && !errors.Is(err, errDrainDone) && !errors.Is(err, net.ErrClosed) {
 		if errors.Is(err, errProtocol) {
 			c.log.Warn("fastcgi: protocol error; closing connection", "peer", c.peer, "error", err)
@@ -73,7 +85,12 @@ func (c *conn) serve() {
 		}
 	}
 	c.abortAll(ErrAborted)
+	if r := c.ready; r != nil { // its body never ended: it runs, cancelled
+		c.ready = nil
+		r.goStart()
+	}
 	c.handlers.Wait()
+	c.handoff.Stop()
 	c.rwc.Close()
 	c.br.Reset(nil)
 	readerPool.Put(c.br)
@@ -92,20 +109,6 @@ func (c *conn) closeIfIdle() {
 	c.mu.Unlock()
 	if idle {
 		c.rwc.SetReadDeadline(time.Now())
-	}
-}
-
-// handle runs requests on one goroutine: after each it waits for the
-// connection's next request, so a keep-alive connection does not start (and
-// grow the stack of) a goroutine per request.
-func (c *conn) handle(r *request) {
-	for {
-		r.run()
-		select {
-		case r = <-c.next:
-		case <-c.ctx.Done():
-			return
-		}
 	}
 }
 
@@ -144,6 +147,9 @@ func (c *conn) readLoop() error {
 			if errors.Is(err, errProtocol) || errors.Is(err, errMidRecord) || c.stopReading(err) {
 				return err
 			}
+		}
+		if c.ready != nil && !c.recordBuffered() && c.runReady() {
+			return errReadingMoved
 		}
 	}
 }
@@ -340,7 +346,11 @@ func (c *conn) params(r *request, content []byte) error {
 		r.stdinDone = true
 		r.body.end()
 	}
-	r.start(ps)
+	r.prepare(ps)
+	if c.ready != nil { // another request's params ended first: it goes now
+		c.ready.goStart()
+	}
+	c.ready = r
 	return nil
 }
 

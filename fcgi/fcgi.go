@@ -4,10 +4,13 @@
 // used on its own, like net/http/fcgi, and fixes what that package leaves
 // out:
 //
-//   - Requests are multiplexed: each runs on its own goroutine with its own
-//     context, and the connection reader never waits for a handler. A body
-//     the handler has not read yet is buffered in memory up to
-//     Server.BodyMemory, then in a temp file that is unlinked at once.
+//   - Requests are multiplexed: each has its own context, and the
+//     connection reader never waits long for a handler. A request whose body
+//     has arrived, alone on its connection (nginx with keep-conn, Caddy),
+//     runs on the reader's goroutine; if it runs longer than 10ms, reading
+//     moves to another goroutine. Other requests run on their own
+//     goroutines. A body the handler has not read yet is buffered in memory
+//     up to Server.BodyMemory, then in a temp file that is unlinked at once.
 //   - ABORT_REQUEST and a closed connection cancel the request's context at
 //     once; END_REQUEST is sent exactly once, after the handler returned
 //     or detached the request (the ResponseWriter is a cgi.Detacher).

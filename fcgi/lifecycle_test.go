@@ -31,7 +31,9 @@ func ctxHandler(started chan<- struct{}, causes chan<- error) cgi.HandlerFunc {
 }
 
 // K3, K5, A1: ABORT_REQUEST cancels the context at once; exactly one
-// END_REQUEST follows; the id can be used again.
+// END_REQUEST follows; the id can be used again. The request runs on the
+// reader's goroutine (alone, body complete): the ABORT is read only because
+// reading moves to another goroutine after inlineFor.
 func TestAbortRequest(t *testing.T) {
 	started, causes := make(chan struct{}, 1), make(chan error, 1)
 	ts := startServer(t, "tcp", func(s *Server) { s.Handler = ctxHandler(started, causes) })

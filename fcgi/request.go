@@ -36,17 +36,22 @@ func newRequest(c *conn, id uint16, keep bool, role cgi.Role) *request {
 	return r
 }
 
-// start runs the handler off the connection reader, so the reader keeps
-// reading whatever the handler does: on the connection's idle handler
-// goroutine if one is waiting, else on a new one.
-func (r *request) start(ps cgi.Params) {
+// prepare commits a request whose params have ended to run: the reader
+// starts it (runReady) once the records already buffered are read.
+func (r *request) prepare(ps cgi.Params) {
 	r.started = true
 	r.params = ps
 	r.c.handlers.Add(1)
+}
+
+// goStart runs the handler off the connection reader, so the reader keeps
+// reading whatever the handler does: on one of the connection's idle
+// goroutines if one is waiting, else on a new one.
+func (r *request) goStart() {
 	select {
 	case r.c.next <- r:
 	default:
-		go r.c.handle(r)
+		go r.c.work(r)
 	}
 }
 
