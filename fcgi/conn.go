@@ -99,6 +99,11 @@ func (c *conn) finishReading(err error) {
 // abortAll cancels every request on the connection and unblocks the reader.
 func (c *conn) abortAll(cause error) {
 	c.cancel(cause)
+	c.mu.Lock()
+	for _, r := range c.reqs {
+		r.cancel(cause)
+	}
+	c.mu.Unlock()
 	c.rwc.SetReadDeadline(time.Now())
 }
 
@@ -316,6 +321,9 @@ func (c *conn) begin(h header, content []byte) error {
 	c.mu.Lock()
 	c.reqs[h.ID] = r
 	c.mu.Unlock()
+	if err := context.Cause(c.ctx); err != nil { // abortAll ran before r was in reqs
+		r.cancel(err)
+	}
 	c.srv.liveReqs.Add(1)
 	return nil
 }

@@ -30,7 +30,9 @@ type request struct {
 }
 
 func newRequest(c *conn, id uint16, keep bool, role cgi.Role) *request {
-	ctx, cancel := context.WithCancelCause(c.ctx)
+	// Not a child of c.ctx: abortAll cancels each request itself, which
+	// spares every request a registration with the connection's context.
+	ctx, cancel := context.WithCancelCause(context.Background())
 	r := &request{c: c, id: id, keepConn: keep, role: role, ctx: ctx, cancel: cancel}
 	r.body = newBody(ctx, c.srv.bodyMemory(), c.srv.MaxBody, c.srv.TempDir)
 	return r
