@@ -10,7 +10,7 @@
 // Retry-After). A request running past Timeout, or whose client went away,
 // is interrupted; the request answers 504 on time even when the script is
 // stuck in native code: the interpreter is abandoned and replaced. When the
-// front end's ResponseWriter is a cgi.Detacher (FastCGI), the script runs
+// front end's ResponseWriter is a cgi.Detacher (both of scriptsrv's are), the script runs
 // on the caller's goroutine and a stuck request is detached; otherwise it
 // runs on its interpreter's own goroutine while the caller waits.
 //

@@ -37,11 +37,11 @@ type detachChan chan struct{}
 
 func (c detachChan) Detach() { close(c) }
 
-// run serves r on wk. With a front end that can detach a request (FastCGI)
-// the script runs right here, on the front end's goroutine: no hand-off
-// to another goroutine and back. Otherwise it runs on the worker's own
-// goroutine while this one waits, so a script stuck in a native call cannot
-// hold the front end's goroutine.
+// run serves r on wk. With a front end that can detach a request (the
+// FastCGI and HTTP fronts) the script runs right here, on the front end's
+// goroutine: no hand-off to another goroutine and back. Otherwise (CGI mode,
+// other handlers) it runs on the worker's own goroutine while this one
+// waits, so a script stuck in a native call cannot hold the caller.
 func (p *Pool) run(wk *worker, w cgi.ResponseWriter, r *cgi.Request) {
 	if d, ok := w.(cgi.Detacher); ok {
 		p.execute(wk, w, d, r)

@@ -4,14 +4,17 @@
 // headers), streams the body, and passes a handler's response through to
 // the client. The same cgi.Handler serves both fronts unchanged.
 //
+// A response's status and first 4 KiB are held until the handler returns,
+// flushes or writes more, so most responses go out whole with a
+// Content-Length, and a request detached by a handler stuck in a native
+// call (cgi.Detacher) still gets a complete answer.
+//
 // The Proxy request header is never passed as HTTP_PROXY (httpoxy). There
 // is no TLS: put a web server in front for that.
 package httpmin
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -114,11 +117,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	// Scripts may answer while still reading the body (HTTP/1.1 allows it).
 	http.NewResponseController(rw).EnableFullDuplex()
 	req := cgi.NewRequest(r.Context(), Params(r), r.Body)
-	w := &response{rw: rw}
+	w := newResponse(rw)
 	s.Handler.ServeCGI(w, req)
-	if !w.wrote {
-		rw.WriteHeader(http.StatusOK)
-	}
+	w.end()
 }
 
 // Params returns the CGI params a web server would send for r.
@@ -170,36 +171,3 @@ func Params(r *http.Request) cgi.Params {
 	}
 	return ps
 }
-
-// response adapts http.ResponseWriter to cgi.ResponseWriter.
-type response struct {
-	rw    http.ResponseWriter
-	wrote bool
-}
-
-func (w *response) Header() http.Header { return w.rw.Header() }
-
-func (w *response) WriteHeader(code int) {
-	if w.wrote {
-		return
-	}
-	w.wrote = true
-	w.rw.WriteHeader(code)
-}
-
-func (w *response) Write(p []byte) (int, error) {
-	w.wrote = true
-	return w.rw.Write(p)
-}
-
-func (w *response) Flush() error {
-	err := http.NewResponseController(w.rw).Flush()
-	if errors.Is(err, http.ErrNotSupported) {
-		return nil
-	}
-	return err
-}
-
-// Stderr discards: on this front there is no web server error log, and the
-// host already writes a script's stderr to the server log.
-func (w *response) Stderr() io.Writer { return io.Discard }

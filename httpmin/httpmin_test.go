@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"scriptsrv/cgi"
 )
@@ -108,5 +109,69 @@ func TestEmpty(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("got %d", resp.StatusCode)
+	}
+}
+
+// stuckHandler answers from another goroutine and detaches, as the host does
+// for a script stuck in a native call, while the handler itself stays
+// blocked until release. With stream, it has already sent part of a body.
+func stuckHandler(stream bool, release <-chan struct{}, lateErr chan<- error) cgi.HandlerFunc {
+	return func(w cgi.ResponseWriter, r *cgi.Request) {
+		if stream {
+			w.Write(bytes.Repeat([]byte("x"), holdMax+1))
+			w.Flush()
+		}
+		go func() {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(504)
+			io.WriteString(w, "timed out\n")
+			w.(cgi.Detacher).Detach()
+		}()
+		<-release
+		_, err := io.WriteString(w, "late")
+		lateErr <- err
+	}
+}
+
+// A detached request gets its whole answer at once, on a connection marked
+// to close; the handler's late return and writes change nothing.
+func TestDetach(t *testing.T) {
+	release, lateErr := make(chan struct{}), make(chan error, 1)
+	base := start(t, stuckHandler(false, release, lateErr))
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 504 || string(body) != "timed out\n" || !resp.Close {
+		t.Errorf("got %d %q (err %v, Connection: close %v)", resp.StatusCode, body, err, resp.Close)
+	}
+	close(release)
+	if err := <-lateErr; err == nil {
+		t.Error("a write after Detach succeeded")
+	}
+}
+
+// A request detached in the middle of a streamed body is cut short: the
+// client sees an error, not a hang.
+func TestDetachWhileStreaming(t *testing.T) {
+	release, lateErr := make(chan struct{}), make(chan error, 1)
+	defer close(release)
+	base := start(t, stuckHandler(true, release, lateErr))
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	done := make(chan error, 1)
+	go func() { _, err := io.ReadAll(resp.Body); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("the cut-short body read without an error")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the client still waits for the rest of the body")
 	}
 }
