@@ -167,7 +167,33 @@ func Params(r *http.Request) cgi.Params {
 		if k == "Cookie" {
 			sep = "; "
 		}
-		add("HTTP_"+strings.ToUpper(strings.ReplaceAll(k, "-", "_")), strings.Join(vs, sep))
+		v := vs[0]
+		if len(vs) > 1 {
+			v = strings.Join(vs, sep)
+		}
+		add(cgiHeaderName(k), v)
 	}
 	return ps
+}
+
+// commonHeaders maps the request headers browsers and proxies send most to
+// their CGI names, computed once.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Connection",
+		"Cookie", "Dnt", "If-Modified-Since", "If-None-Match", "Origin", "Pragma", "Referer", "Sec-Ch-Ua",
+		"Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
+		"Sec-Fetch-User", "Upgrade-Insecure-Requests", "User-Agent", "Authorization", "X-Forwarded-For",
+		"X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "X-Requested-With"} {
+		m[k] = "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
+	}
+	return m
+}()
+
+// cgiHeaderName is the CGI param name of a canonical request header name.
+func cgiHeaderName(k string) string {
+	if n, ok := commonHeaders[k]; ok {
+		return n
+	}
+	return "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
 }

@@ -45,6 +45,7 @@ func TestParams(t *testing.T) {
 	req.ContentLength = -1 // chunked
 	req.Header.Set("Proxy", "http://evil.example")
 	req.Header.Set("X-Forwarded-For", "10.1.1.1")
+	req.Header.Set("X-Custom-Thing", "v")
 	req.Header.Add("Cookie", "a=1")
 	req.Header.Add("Cookie", "b=2")
 	req.Header.Set("Content-Type", "text/plain")
@@ -58,7 +59,7 @@ func TestParams(t *testing.T) {
 	for _, want := range []string{
 		"GATEWAY_INTERFACE=CGI/1.1\n", "REQUEST_METHOD=POST\n", "REQUEST_URI=/a%20b/c?x=1&y=%C3%BC\n",
 		"QUERY_STRING=x=1&y=%C3%BC\n", "PATH_INFO=/a b/c\n", "SCRIPT_NAME=\n", "REMOTE_ADDR=127.0.0.1\n",
-		"SERVER_PROTOCOL=HTTP/1.1\n", "CONTENT_TYPE=text/plain\n", "HTTP_X_FORWARDED_FOR=10.1.1.1\n",
+		"SERVER_PROTOCOL=HTTP/1.1\n", "CONTENT_TYPE=text/plain\n", "HTTP_X_FORWARDED_FOR=10.1.1.1\n", "HTTP_X_CUSTOM_THING=v\n", "HTTP_USER_AGENT=Go-http-client/1.1\n",
 		"HTTP_COOKIE=a=1; b=2\n", "SERVER_NAME=127.0.0.1\n", "body=7\n",
 	} {
 		if !strings.Contains(got, want) {
