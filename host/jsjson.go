@@ -42,11 +42,17 @@ type jsJSON struct {
 	e     *jsEngine
 	buf   []byte
 	stack []*goja.Object
+	busy  bool // encoding: a toJSON that calls send gets its own encoder
 }
 
 // encode returns v as JSON text, or ok=false when JSON.stringify would
-// return undefined.
+// return undefined. The text is valid until the next encode.
 func (j *jsJSON) encode(v goja.Value) (b []byte, ok bool, err error) {
+	if j.busy {
+		return (&jsJSON{e: j.e}).encode(v)
+	}
+	j.busy = true
+	defer func() { j.busy = false }()
 	j.buf, j.stack = j.buf[:0], j.stack[:0]
 	ok, err = j.value(v, "", 0)
 	if errors.Is(err, errWhole) {

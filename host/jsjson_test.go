@@ -75,6 +75,12 @@ func TestJSJSONMatchesStringify(t *testing.T) {
 		`({get g() { throw new TypeError("getter") }})`,
 	}
 	e := newJSONEngine(t)
+	// inner encodes from inside an encoding, as send() called by a toJSON does.
+	e.vm.Set("inner", func(v goja.Value) string {
+		b, _, _ := e.json.encode(v)
+		return string(b)
+	})
+	cases = append(cases, `({a: [1, {toJSON() { return inner({nested: [2, 3], s: "x"}) }}, 4], b: "after"})`)
 	for _, src := range cases {
 		v, err := e.vm.RunString(src)
 		if err != nil {
