@@ -176,3 +176,35 @@ func TestDetachWhileStreaming(t *testing.T) {
 		t.Fatal("the client still waits for the rest of the body")
 	}
 }
+
+// Flush sends what is held at once: a streaming handler's first part
+// reaches the client while the handler still runs.
+func TestFlushStreams(t *testing.T) {
+	got := make(chan struct{})
+	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+		io.WriteString(w, "first\n")
+		w.Flush()
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+		}
+		io.WriteString(w, "second\n")
+	}))
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 6)
+	start := time.Now()
+	if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first\n" {
+		t.Fatalf("first part: %q, %v", buf, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the flushed part arrived only after %v, when the handler gave up waiting", d)
+	}
+	close(got)
+	if rest, _ := io.ReadAll(resp.Body); string(rest) != "second\n" {
+		t.Errorf("rest: %q", rest)
+	}
+}
