@@ -69,7 +69,12 @@ func (r *Recorder) Flush() error {
 func (r *Recorder) Detach() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	close(r.detachedLocked())
+	ch := r.detachedLocked()
+	select {
+	case <-ch: // already detached
+	default:
+		close(ch)
+	}
 }
 
 // Detached is closed once Detach has been called.
