@@ -80,6 +80,28 @@ func TestClientGone(t *testing.T) {
 	}
 }
 
+// A client gone before the script starts still interrupts it: the watch,
+// registered only once the script has run a while, finds the context done.
+func TestClientGoneBeforeStart(t *testing.T) {
+	for _, lang := range []string{"js", "lua"} {
+		t.Run(lang, func(t *testing.T) {
+			p, lb := poolFor(t, apiFile("slow."+lang), Config{Workers: 1})
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			done := make(chan struct{})
+			go func() { doMode(ctx, p, true, "GET", "/?spin=1", ""); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+				t.Fatal("not interrupted within 1s")
+			}
+			if !strings.Contains(lb.String(), "client went away") {
+				t.Errorf("log: %s", lb.String())
+			}
+		})
+	}
+}
+
 // All interpreters busy past queue_timeout: 503 with Retry-After, and the
 // script does not run.
 func TestOverload(t *testing.T) {

@@ -43,7 +43,12 @@ type worker struct {
 	watch *time.Timer   // the request timeout: expire
 	grace *time.Timer   // Grace after an interrupt: abandon
 	slow  *time.Timer   // the slow-log threshold
+	gone  *time.Timer   // clientWatchAfter into a request: watchClient
 	fired chan struct{} // a watchdog callback has finished
+	// The client-gone watch, set by watchClient, which then sends on
+	// watched.
+	stopCtx func() bool
+	watched chan struct{}
 	// abandoned is sent once abandon has answered for a stuck script.
 	abandoned chan struct{}
 	onCtx     func() // expire, for context.AfterFunc
@@ -113,7 +118,7 @@ func (p *Pool) newWorker() (*worker, error) {
 	if err != nil {
 		return nil, &CompileError{Script: prog.File, Err: err}
 	}
-	w := &worker{eng: eng, jobs: make(chan job), fired: make(chan struct{}, 2), abandoned: make(chan struct{}, 1)}
+	w := &worker{eng: eng, jobs: make(chan job), fired: make(chan struct{}, 2), abandoned: make(chan struct{}, 1), watched: make(chan struct{}, 1)}
 	w.onCtx = func() { p.expire(w) }
 	w.watch = time.AfterFunc(time.Hour, w.onCtx)
 	w.watch.Stop()
@@ -121,6 +126,8 @@ func (p *Pool) newWorker() (*worker, error) {
 	w.grace.Stop()
 	w.slow = time.AfterFunc(time.Hour, func() { w.rs.slow.Store(true) })
 	w.slow.Stop()
+	w.gone = time.AfterFunc(time.Hour, func() { p.watchClient(w) })
+	w.gone.Stop()
 	if n := p.cfg.MaxRequests; n > 0 {
 		j := n / 10 // ±10%, so interpreters do not all restart at once
 		w.limit = max(1, n-j+rand.IntN(2*j+1))
@@ -135,6 +142,7 @@ func (p *Pool) retire(w *worker) {
 	w.watch.Stop()
 	w.grace.Stop()
 	w.slow.Stop()
+	w.gone.Stop()
 	close(w.jobs)
 	w.eng.close()
 	p.workers.Add(-1)

@@ -73,7 +73,7 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 	wk.det, wk.start = d, time.Now()
 	wk.state.Store(stRunning)
 	wk.watch.Reset(p.cfg.Timeout) // per-worker timers: no allocation per request
-	stopCtx := context.AfterFunc(r.Context(), wk.onCtx)
+	wk.gone.Reset(clientWatchAfter)
 	if p.cfg.SlowLog > 0 {
 		wk.slow.Reset(p.cfg.SlowLog)
 	}
@@ -81,7 +81,7 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 	if p.cfg.SlowLog > 0 {
 		wk.slow.Stop()
 	}
-	watchStopped, ctxStopped := wk.watch.Stop(), stopCtx()
+	watchStopped, ctxStopped := wk.watch.Stop(), p.unwatchClient(wk)
 	switch {
 	case wk.state.CompareAndSwap(stRunning, stIdle):
 		// A watchdog that fired meanwhile finds the worker idle and does
@@ -109,6 +109,32 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 		p.retire(wk)
 		return true
 	}
+}
+
+// clientWatchAfter is how long a request runs before the client going away
+// is watched for. Registering the watch on the request's context costs more
+// than most requests take; a script that ends sooner is not worth
+// interrupting (its answer is simply not delivered).
+const clientWatchAfter = 5 * time.Millisecond
+
+// watchClient makes the client going away interrupt the running script:
+// wk.gone calls it once the request has run clientWatchAfter.
+func (p *Pool) watchClient(wk *worker) {
+	wk.stopCtx = context.AfterFunc(wk.rs.r.Context(), wk.onCtx)
+	wk.watched <- struct{}{}
+}
+
+// unwatchClient stops the client-gone watch once the script has returned.
+// It reports false if the watch fired: expire runs or has run, and sends
+// on wk.fired.
+func (p *Pool) unwatchClient(wk *worker) bool {
+	if wk.gone.Stop() {
+		return true
+	}
+	<-wk.watched
+	stop := wk.stopCtx
+	wk.stopCtx = nil
+	return stop()
 }
 
 // expire is the timeout and client-gone watchdog: it interrupts a running

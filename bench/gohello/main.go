@@ -2,12 +2,15 @@
 // scriptsrv's own fcgi package: the ceiling a script can approach.
 //
 //	gohello -fcgi unix:/run/gohello.sock
+//	gohello -http 127.0.0.1:8080   (the same handlers on scriptsrv's httpmin)
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"log"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -16,6 +19,7 @@ import (
 
 	"scriptsrv/cgi"
 	"scriptsrv/fcgi"
+	"scriptsrv/httpmin"
 )
 
 var helloBody = []byte("Hello, anchor world\n")
@@ -58,19 +62,42 @@ func handler(w cgi.ResponseWriter, r *cgi.Request) {
 
 func main() {
 	addr := flag.String("fcgi", "unix:gohello.sock", "FastCGI listen address")
+	httpAddr := flag.String("http", "", "serve on httpmin at HOST:PORT instead of FastCGI")
 	flag.Parse()
+	if *httpAddr != "" {
+		serveHTTP(*httpAddr)
+		return
+	}
 	l, err := fcgi.Listen(*addr, 0o666)
 	if err != nil {
 		log.Fatal(err)
 	}
 	srv := &fcgi.Server{Handler: cgi.HandlerFunc(handler)}
+	onSignal(func() { srv.Close() })
+	if err := srv.Serve(l); err != nil && err != fcgi.ErrServerClosed {
+		log.Fatal(err)
+	}
+}
+
+// serveHTTP serves the handlers on httpmin: the ceiling of the HTTP front.
+func serveHTTP(addr string) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &httpmin.Server{Handler: cgi.HandlerFunc(handler)}
+	onSignal(func() { srv.Close() })
+	if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
+}
+
+// onSignal calls stop on SIGTERM or SIGINT.
+func onSignal(stop func()) {
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 		<-sig
-		srv.Close()
+		stop()
 	}()
-	if err := srv.Serve(l); err != nil && err != fcgi.ErrServerClosed {
-		log.Fatal(err)
-	}
 }
