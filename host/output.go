@@ -55,14 +55,14 @@ type output struct {
 	w      cgi.ResponseWriter
 	state  outState
 	status int
-	hdr    http.Header
+	hdr    []headerField // set through header(), in order; reused
 	raw    []byte
 	fenced bool
 	wrote  bool // anything at all was written by the script
 }
 
 func (o *output) reset(w cgi.ResponseWriter) {
-	o.w, o.state, o.status, o.hdr, o.raw, o.fenced, o.wrote = w, outNone, 0, nil, o.raw[:0], false, false
+	o.w, o.state, o.status, o.hdr, o.raw, o.fenced, o.wrote = w, outNone, 0, o.hdr[:0], o.raw[:0], false, false
 }
 
 // Header sets a header before output starts (rule 1). CR, LF and NUL are
@@ -76,12 +76,12 @@ func (o *output) header(name, value string) error {
 	if err := o.beforeOutputLocked(); err != nil {
 		return err
 	}
-	if o.hdr == nil {
-		o.hdr = http.Header{}
-	}
-	o.hdr.Add(name, value)
+	o.hdr = append(o.hdr, headerField{name, value})
 	return nil
 }
+
+// headerField is one header() call.
+type headerField struct{ name, value string }
 
 func checkHeader(name, value string) error {
 	if name == "" {
@@ -133,8 +133,13 @@ func (o *output) beforeOutputLocked() error {
 // contentType when none was set (rule 2).
 func (o *output) commitLocked(contentType string) {
 	h := o.w.Header()
-	for k, v := range o.hdr {
-		h[k] = v
+	if len(h) > 0 { // the script's headers replace any set before it ran
+		for _, f := range o.hdr {
+			h.Del(f.name)
+		}
+	}
+	for _, f := range o.hdr {
+		h.Add(f.name, f.value)
 	}
 	if h.Get("Content-Type") == "" && contentType != "" {
 		h.Set("Content-Type", contentType)

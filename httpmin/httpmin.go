@@ -74,6 +74,9 @@ func (s *Server) httpServer() *http.Server {
 			MaxHeaderBytes:    mhb,
 			ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn),
 			BaseContext:       func(net.Listener) context.Context { return s.base },
+			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+				return context.WithValue(ctx, connKey{}, newConnAddrs(c.RemoteAddr().String(), c.LocalAddr()))
+			},
 		}
 	}
 	return s.srv
@@ -126,7 +129,6 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func Params(r *http.Request) cgi.Params {
 	ps := make(cgi.Params, 0, 20+len(r.Header))
 	add := func(k, v string) { ps = append(ps, cgi.Param{Name: k, Value: v}) }
-	host, port, _ := net.SplitHostPort(r.RemoteAddr)
 	add("GATEWAY_INTERFACE", "CGI/1.1")
 	add("SERVER_SOFTWARE", "scriptsrv")
 	add("SERVER_PROTOCOL", r.Proto)
@@ -136,13 +138,16 @@ func Params(r *http.Request) cgi.Params {
 	add("SCRIPT_NAME", "")
 	add("PATH_INFO", r.URL.Path)
 	add("QUERY_STRING", r.URL.RawQuery)
-	add("REMOTE_ADDR", host)
-	add("REMOTE_PORT", port)
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if h, p, err := net.SplitHostPort(la.String()); err == nil {
-			add("SERVER_ADDR", h)
-			add("SERVER_PORT", p)
-		}
+	ca, ok := r.Context().Value(connKey{}).(*connAddrs)
+	if !ok || ca.remote != r.RemoteAddr {
+		la, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		ca = newConnAddrs(r.RemoteAddr, la)
+	}
+	add("REMOTE_ADDR", ca.remoteHost)
+	add("REMOTE_PORT", ca.remotePort)
+	if ca.serverAddr != "" {
+		add("SERVER_ADDR", ca.serverAddr)
+		add("SERVER_PORT", ca.serverPort)
 	}
 	sn := r.Host
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
@@ -174,6 +179,28 @@ func Params(r *http.Request) cgi.Params {
 		add(cgiHeaderName(k), v)
 	}
 	return ps
+}
+
+// connKey is the context key of a connection's *connAddrs.
+type connKey struct{}
+
+// connAddrs are a connection's addresses as CGI params, computed once per
+// connection rather than per request.
+type connAddrs struct {
+	remote                 string // as in http.Request.RemoteAddr
+	remoteHost, remotePort string
+	serverAddr, serverPort string
+}
+
+func newConnAddrs(remote string, local net.Addr) *connAddrs {
+	ca := &connAddrs{remote: remote}
+	ca.remoteHost, ca.remotePort, _ = net.SplitHostPort(remote)
+	if local != nil {
+		if h, p, err := net.SplitHostPort(local.String()); err == nil {
+			ca.serverAddr, ca.serverPort = h, p
+		}
+	}
+	return ca
 }
 
 // commonHeaders maps the request headers browsers and proxies send most to

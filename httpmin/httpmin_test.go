@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,10 +62,14 @@ func TestParams(t *testing.T) {
 		"QUERY_STRING=x=1&y=%C3%BC\n", "PATH_INFO=/a b/c\n", "SCRIPT_NAME=\n", "REMOTE_ADDR=127.0.0.1\n",
 		"SERVER_PROTOCOL=HTTP/1.1\n", "CONTENT_TYPE=text/plain\n", "HTTP_X_FORWARDED_FOR=10.1.1.1\n", "HTTP_X_CUSTOM_THING=v\n", "HTTP_USER_AGENT=Go-http-client/1.1\n",
 		"HTTP_COOKIE=a=1; b=2\n", "SERVER_NAME=127.0.0.1\n", "body=7\n",
+		"SERVER_ADDR=127.0.0.1\n", "SERVER_PORT=" + base[strings.LastIndex(base, ":")+1:] + "\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^REMOTE_PORT=[1-9][0-9]*$`).MatchString(got) {
+		t.Errorf("no REMOTE_PORT in\n%s", got)
 	}
 	for _, absent := range []string{"HTTP_PROXY", "CONTENT_LENGTH", "HTTP_CONTENT_TYPE", "HTTP_HOST=\n"} {
 		if strings.Contains(got, absent) {
