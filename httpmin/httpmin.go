@@ -1,26 +1,34 @@
-// Package httpmin is scriptsrv's minimal HTTP front. It runs on net/http's
-// server (no HTTP parsing of its own), turns each request into exactly the
-// CGI params a web server would send over FastCGI (RFC 3875 names, HTTP_*
-// headers), streams the body, and passes a handler's response through to
-// the client. The same cgi.Handler serves both fronts unchanged.
+// Package httpmin is scriptsrv's minimal HTTP front: an HTTP/1.1 server of
+// its own that reads each request's line and header straight into exactly
+// the CGI params a web server would send over FastCGI (RFC 3875 names,
+// HTTP_* headers), streams the body, and writes a handler's response back.
+// The same cgi.Handler serves both fronts unchanged.
+//
+// It does only what a script server behind nothing needs, and refuses the
+// rest with a status: HTTP/1.0 and 1.1 (keep-alive, pipelining, chunked
+// request bodies, Expect: 100-continue), no TLS, no HTTP/2, no upgrades.
+// Requests that smuggle (Content-Length with Transfer-Encoding, differing
+// Content-Lengths, obsolete line folding) get 400. Per request it costs a
+// fraction of net/http's: no maps of headers, no goroutine per request
+// (the client going away is watched for only once the handler waits on the
+// request's context), one write per answer.
 //
 // A response's status and first 4 KiB are held until the handler returns,
 // flushes or writes more, so most responses go out whole with a
 // Content-Length, and a request detached by a handler stuck in a native
 // call (cgi.Detacher) still gets a complete answer.
 //
-// The Proxy request header is never passed as HTTP_PROXY (httpoxy). There
-// is no TLS: put a web server in front for that.
+// The Proxy request header is never passed as HTTP_PROXY (httpoxy).
 package httpmin
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"scriptsrv/cgi"
@@ -36,12 +44,16 @@ type Server struct {
 	ReadTimeout       time.Duration // whole request, body included; default 5m
 	WriteTimeout      time.Duration // default 0: none, so responses may stream
 	IdleTimeout       time.Duration // keep-alive; default 2m
-	MaxHeaderBytes    int           // default 64 KiB
+	MaxHeaderBytes    int           // request line and header; default 64 KiB
 
-	srv    *http.Server
-	base   context.Context
-	cancel context.CancelCauseFunc
-	active sync.WaitGroup
+	init      sync.Once
+	base      context.Context
+	cancel    context.CancelCauseFunc
+	closing   atomic.Bool
+	active    sync.WaitGroup // requests being served
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -51,6 +63,20 @@ func (s *Server) logger() *slog.Logger {
 	return slog.Default()
 }
 
+func (s *Server) setup() {
+	s.init.Do(func() {
+		s.base, s.cancel = context.WithCancelCause(context.Background())
+		s.ReadHeaderTimeout = orDefault(s.ReadHeaderTimeout, 10*time.Second)
+		s.ReadTimeout = orDefault(s.ReadTimeout, 5*time.Minute)
+		s.IdleTimeout = orDefault(s.IdleTimeout, 2*time.Minute)
+		if s.MaxHeaderBytes <= 0 {
+			s.MaxHeaderBytes = 64 << 10
+		}
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*conn]struct{}{}
+	})
+}
+
 func orDefault(d, def time.Duration) time.Duration {
 	if d > 0 {
 		return d
@@ -58,136 +84,150 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
-func (s *Server) httpServer() *http.Server {
-	if s.srv == nil {
-		s.base, s.cancel = context.WithCancelCause(context.Background())
-		mhb := s.MaxHeaderBytes
-		if mhb <= 0 {
-			mhb = 64 << 10
-		}
-		s.srv = &http.Server{
-			Handler:           s,
-			ReadHeaderTimeout: orDefault(s.ReadHeaderTimeout, 10*time.Second),
-			ReadTimeout:       orDefault(s.ReadTimeout, 5*time.Minute),
-			WriteTimeout:      s.WriteTimeout,
-			IdleTimeout:       orDefault(s.IdleTimeout, 2*time.Minute),
-			MaxHeaderBytes:    mhb,
-			ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn),
-			BaseContext:       func(net.Listener) context.Context { return s.base },
-			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-				return context.WithValue(ctx, connKey{}, newConnAddrs(c.RemoteAddr().String(), c.LocalAddr()))
-			},
-		}
+func (s *Server) shuttingDown() bool { return s.closing.Load() }
+
+// Serve accepts HTTP connections on l and serves each on its own
+// goroutine. It returns http.ErrServerClosed after Shutdown or Close.
+func (s *Server) Serve(l net.Listener) error {
+	s.setup()
+	s.mu.Lock()
+	if s.shuttingDown() {
+		s.mu.Unlock()
+		l.Close()
+		return http.ErrServerClosed
 	}
-	return s.srv
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+	var delay time.Duration
+	for {
+		rwc, err := l.Accept()
+		if err != nil {
+			if s.shuttingDown() {
+				return http.ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.logger().Warn("accept failed; retrying", "error", err, "retry_in", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := newConn(s, rwc)
+		if !s.track(c) {
+			c.finish()
+			continue
+		}
+		go c.serve()
+	}
 }
 
-// Serve accepts HTTP connections on l; see http.Server.Serve. It returns
-// http.ErrServerClosed after Shutdown or Close.
-func (s *Server) Serve(l net.Listener) error { return s.httpServer().Serve(l) }
+// isTemporary reports accept errors worth retrying (out of file
+// descriptors, a connection aborted before it was accepted).
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
 
-// Shutdown stops accepting and waits for requests in progress; see
-// http.Server.Shutdown. When ctx ends first, the requests still running are
-// cancelled with cgi.ErrShutdown, so handlers can answer 503, and get a
-// moment to do so before the connections close.
-func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.httpServer().Shutdown(ctx)
-	if err != nil {
-		s.cancel(cgi.ErrShutdown)
-		done := make(chan struct{})
-		go func() { s.active.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(time.Second):
-		}
-		s.srv.Close()
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown() {
+		return false
 	}
-	return err
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Shutdown stops accepting, closes idle connections, and waits for the
+// requests in progress (each connection closes after its answer). When ctx
+// ends first, the requests still running are cancelled with
+// cgi.ErrShutdown, so handlers can answer 503, and get a moment to do so
+// before the connections close.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.setup()
+	s.stopListening()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s.closeIdle() {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			s.cancel(cgi.ErrShutdown)
+			done := make(chan struct{})
+			go func() { s.active.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+			}
+			s.closeAll()
+			return ctx.Err()
+		}
+	}
 }
 
 // Close closes every connection at once; requests in progress are
 // cancelled with cgi.ErrShutdown.
 func (s *Server) Close() error {
-	srv := s.httpServer()
+	s.setup()
+	s.stopListening()
 	s.cancel(cgi.ErrShutdown)
-	return srv.Close()
+	s.closeAll()
+	return nil
 }
 
-// ServeHTTP serves one request through the handler.
-func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	s.active.Add(1)
-	defer s.active.Done()
-	// Scripts may answer while still reading the body (HTTP/1.1 allows it).
-	http.NewResponseController(rw).EnableFullDuplex()
-	req := cgi.NewRequest(r.Context(), Params(r), r.Body)
-	w := newResponse(rw)
-	s.Handler.ServeCGI(w, req)
-	w.end()
+func (s *Server) stopListening() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing.Store(true)
+	for l := range s.listeners {
+		l.Close()
+	}
 }
 
-// Params returns the CGI params a web server would send for r.
-func Params(r *http.Request) cgi.Params {
-	ps := make(cgi.Params, 0, 20+len(r.Header))
-	add := func(k, v string) { ps = append(ps, cgi.Param{Name: k, Value: v}) }
-	add("GATEWAY_INTERFACE", "CGI/1.1")
-	add("SERVER_SOFTWARE", "scriptsrv")
-	add("SERVER_PROTOCOL", r.Proto)
-	add("REQUEST_METHOD", r.Method)
-	add("REQUEST_URI", r.RequestURI)
-	add("REQUEST_SCHEME", "http")
-	add("SCRIPT_NAME", "")
-	add("PATH_INFO", r.URL.Path)
-	add("QUERY_STRING", r.URL.RawQuery)
-	ca, ok := r.Context().Value(connKey{}).(*connAddrs)
-	if !ok || ca.remote != r.RemoteAddr {
-		la, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-		ca = newConnAddrs(r.RemoteAddr, la)
-	}
-	add("REMOTE_ADDR", ca.remoteHost)
-	add("REMOTE_PORT", ca.remotePort)
-	if ca.serverAddr != "" {
-		add("SERVER_ADDR", ca.serverAddr)
-		add("SERVER_PORT", ca.serverPort)
-	}
-	sn := r.Host
-	if h, _, err := net.SplitHostPort(r.Host); err == nil {
-		sn = h
-	}
-	add("SERVER_NAME", sn)
-	if r.ContentLength >= 0 && (r.ContentLength > 0 || r.Body != http.NoBody) {
-		add("CONTENT_LENGTH", strconv.FormatInt(r.ContentLength, 10))
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		add("CONTENT_TYPE", ct)
-	}
-	if r.Host != "" {
-		add("HTTP_HOST", r.Host)
-	}
-	for k, vs := range r.Header {
-		switch k {
-		case "Content-Type", "Content-Length", "Proxy", "Host":
-			continue
+// closeIdle closes the connections waiting for a request (and those that
+// never sent one for 5 s), and reports whether none are left.
+func (s *Server) closeIdle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		switch st := c.state.Load(); {
+		case st == stateIdle, st == stateNew && time.Since(c.born) > 5*time.Second:
+			c.rwc.Close()
 		}
-		sep := ", "
-		if k == "Cookie" {
-			sep = "; "
-		}
-		v := vs[0]
-		if len(vs) > 1 {
-			v = strings.Join(vs, sep)
-		}
-		add(cgiHeaderName(k), v)
 	}
-	return ps
+	return len(s.conns) == 0
 }
 
-// connKey is the context key of a connection's *connAddrs.
-type connKey struct{}
+func (s *Server) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.rwc.Close()
+	}
+}
 
 // connAddrs are a connection's addresses as CGI params, computed once per
 // connection rather than per request.
 type connAddrs struct {
-	remote                 string // as in http.Request.RemoteAddr
+	remote                 string // host:port
 	remoteHost, remotePort string
 	serverAddr, serverPort string
 }
@@ -201,26 +241,4 @@ func newConnAddrs(remote string, local net.Addr) *connAddrs {
 		}
 	}
 	return ca
-}
-
-// commonHeaders maps the request headers browsers and proxies send most to
-// their CGI names, computed once.
-var commonHeaders = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Connection",
-		"Cookie", "Dnt", "If-Modified-Since", "If-None-Match", "Origin", "Pragma", "Referer", "Sec-Ch-Ua",
-		"Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
-		"Sec-Fetch-User", "Upgrade-Insecure-Requests", "User-Agent", "Authorization", "X-Forwarded-For",
-		"X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "X-Requested-With"} {
-		m[k] = "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
-	}
-	return m
-}()
-
-// cgiHeaderName is the CGI param name of a canonical request header name.
-func cgiHeaderName(k string) string {
-	if n, ok := commonHeaders[k]; ok {
-		return n
-	}
-	return "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
 }

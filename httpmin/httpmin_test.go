@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -21,7 +22,7 @@ func start(t *testing.T, h cgi.Handler) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Handler: h, MaxHeaderBytes: 4096}
+	s := &Server{Handler: h, MaxHeaderBytes: 4096, Logger: slog.New(slog.DiscardHandler)}
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
 	return "http://" + l.Addr().String()
@@ -88,8 +89,7 @@ func TestParams(t *testing.T) {
 	}
 }
 
-// Headers larger than MaxHeaderBytes get 431 from net/http, before the
-// handler runs.
+// Headers larger than MaxHeaderBytes get 431, before the handler runs.
 func TestHeaderCap(t *testing.T) {
 	ran := false
 	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) { ran = true }))

@@ -8,40 +8,62 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // holdMax is how much of a response is held back before the header goes
-// out: enough for most answers, which then go out with a Content-Length
-// and can still be completed by Detach.
+// out: enough for most answers, which then go out whole with a
+// Content-Length in one write, and can still be completed by Detach.
 const holdMax = 4 << 10
 
-var errDetached = errors.New("httpmin: the request was detached (its handler was stuck)")
+var (
+	errDetached  = errors.New("httpmin: the request was detached (its handler was stuck)")
+	errTooLong   = errors.New("httpmin: wrote more than the declared Content-Length")
+	crlf         = []byte("\r\n")
+	lastChunk    = []byte("0\r\n\r\n")
+	continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+)
 
 var holdPool = sync.Pool{New: func() any { b := make([]byte, 0, holdMax); return &b }}
 
-// response adapts http.ResponseWriter to cgi.ResponseWriter. It holds the
-// status and the first holdMax bytes until the handler returns, flushes or
-// writes more, so that a request detached by a handler stuck in a native
-// call (cgi.Detacher) can still get a complete response.
+// response writes one answer on the connection. It holds the status and
+// the first holdMax bytes until the handler returns, flushes or writes
+// more, so that most answers go out whole with a Content-Length, and a
+// request detached by a handler stuck in a native call (cgi.Detacher) can
+// still get a complete one. A longer answer is streamed: chunked for
+// HTTP/1.1 unless the handler set a Content-Length, up to the connection's
+// close for HTTP/1.0. Every method may be called from any goroutine.
 type response struct {
-	mu       sync.Mutex
-	rw       http.ResponseWriter
-	status   int // 0: WriteHeader not called
-	held     *[]byte
-	sent     bool // the header went to net/http
+	mu     sync.Mutex
+	c      *conn
+	h      *head
+	body   *body // nil when the request has none
+	header http.Header
+	status int // 0: WriteHeader not called
+	held   *[]byte
+
+	sent     bool  // the header is written
+	noBody   bool  // HEAD, 1xx, 204, 304: what the handler writes is dropped
+	chunked  bool  // the body is sent in chunks
+	declared int64 // the Content-Length the handler set for a streamed body, or -1
+	written  int64 // body bytes written after the header
+	sent100  bool
+	close    bool // the connection closes after this response
 	detached bool
+	err      error // the connection failed
 }
 
-func newResponse(rw http.ResponseWriter) *response {
-	return &response{rw: rw}
+func newResponse(c *conn, h *head) *response {
+	return &response{c: c, h: h, header: make(http.Header, 4), declared: -1, close: !h.keepAlive}
 }
 
-func (w *response) Header() http.Header { return w.rw.Header() }
+func (w *response) Header() http.Header { return w.header }
 
 func (w *response) WriteHeader(code int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.status == 0 {
+	if w.status == 0 && code >= 100 && code <= 999 {
 		w.status = code
 	}
 }
@@ -49,11 +71,11 @@ func (w *response) WriteHeader(code int) {
 func (w *response) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.detached {
+	switch {
+	case w.detached:
 		return 0, errDetached
-	}
-	if w.status == 0 {
-		w.status = http.StatusOK
+	case w.err != nil:
+		return 0, w.err
 	}
 	if !w.sent {
 		if w.held == nil {
@@ -63,28 +85,9 @@ func (w *response) Write(p []byte) (int, error) {
 			*w.held = append(*w.held, p...)
 			return len(p), nil
 		}
-		if err := w.sendLocked(); err != nil {
-			return 0, err
-		}
+		w.sendHeaderLocked(false)
 	}
-	return w.rw.Write(p)
-}
-
-// sendLocked passes the status and the held bytes to net/http.
-func (w *response) sendLocked() error {
-	w.sent = true
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.rw.WriteHeader(w.status)
-	if w.held == nil {
-		return nil
-	}
-	_, err := w.rw.Write(*w.held)
-	*w.held = (*w.held)[:0]
-	holdPool.Put(w.held)
-	w.held = nil
-	return err
+	return w.bodyLocked(p)
 }
 
 func (w *response) Flush() error {
@@ -94,61 +97,230 @@ func (w *response) Flush() error {
 		return errDetached
 	}
 	if !w.sent {
-		if err := w.sendLocked(); err != nil {
-			return err
-		}
+		w.sendHeaderLocked(false)
 	}
-	return flush(w.rw)
+	if w.err == nil {
+		w.err = w.c.bw.Flush()
+	}
+	return w.err
 }
 
-func flush(rw http.ResponseWriter) error {
-	err := http.NewResponseController(rw).Flush()
-	if err == http.ErrNotSupported {
-		return nil
-	}
-	return err
-}
+// Stderr discards: on this front there is no web server error log, and the
+// host already writes a script's stderr to the server log.
+func (w *response) Stderr() io.Writer { return io.Discard }
 
-// end sends what is held once the handler has returned; net/http adds the
-// Content-Length of a body it has whole.
-func (w *response) end() {
+// end finishes the response once the handler has returned, and reports
+// whether the connection can serve another request.
+func (w *response) end() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.detached && !w.sent {
-		w.sendLocked()
+	if w.detached {
+		return false
 	}
+	if !w.sent {
+		w.sendHeaderLocked(true)
+	} else if w.chunked && w.err == nil {
+		_, w.err = w.c.bw.Write(lastChunk)
+	}
+	if w.declared >= 0 && w.written != w.declared && !w.noBody {
+		w.close = true // the client sees a body cut short
+	}
+	if w.err == nil {
+		w.err = w.c.bw.Flush()
+	}
+	return w.err == nil && !w.close
 }
 
-// Detach ends the request while the handler is still running
-// (cgi.Detacher): a held response goes out complete, with its length and
-// "Connection: close" — the connection stays with the stuck handler until
-// it returns. A response already streaming cannot be completed: the
-// connection is closed, so the client sees it cut short rather than
-// waiting for the rest.
+// Detach ends the request while its handler still runs (cgi.Detacher): a
+// held answer goes out complete with "Connection: close"; one already
+// streaming is cut short. Either way the connection's sending side is
+// closed, so the client is not kept waiting; the connection itself closes
+// when the stuck handler returns.
 func (w *response) Detach() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.detached {
 		return
 	}
-	w.detached = true
 	if !w.sent {
-		h := w.rw.Header()
-		h.Set("Connection", "close")
-		n := 0
-		if w.held != nil {
-			n = len(*w.held)
+		w.close = true
+		w.sendHeaderLocked(true)
+		if w.err == nil {
+			w.err = w.c.bw.Flush()
 		}
-		h.Set("Content-Length", strconv.Itoa(n))
-		w.sendLocked()
-		flush(w.rw)
+	}
+	w.detached = true
+	w.c.closeWrite()
+}
+
+// continue100 sends "100 Continue" before the body of a request that
+// expects it is first read, unless the answer has already started.
+func (w *response) continue100() {
+	if !w.h.expect {
 		return
 	}
-	if conn, _, err := http.NewResponseController(w.rw).Hijack(); err == nil {
-		conn.Close()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sent100 || w.sent || w.err != nil {
+		return
+	}
+	w.sent100 = true
+	if _, w.err = w.c.bw.Write(continueLine); w.err == nil {
+		w.err = w.c.bw.Flush()
 	}
 }
 
-// Stderr discards: on this front there is no web server error log, and the
-// host already writes a script's stderr to the server log.
-func (w *response) Stderr() io.Writer { return io.Discard }
+// continued reports whether the client was free to send the body: it did
+// not ask to wait for 100 Continue, or got it.
+func (w *response) continued() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.h.expect || w.sent100
+}
+
+// bodyLocked writes body bytes after the header.
+func (w *response) bodyLocked(p []byte) (int, error) {
+	if w.noBody || len(p) == 0 {
+		return len(p), nil
+	}
+	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
+		return 0, errTooLong
+	}
+	bw := w.c.bw
+	if w.chunked {
+		var hex [16]byte
+		bw.Write(strconv.AppendInt(hex[:0], int64(len(p)), 16))
+		bw.Write(crlf)
+	}
+	n, err := bw.Write(p)
+	if w.chunked && err == nil {
+		_, err = bw.Write(crlf)
+	}
+	w.written += int64(n)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// sendHeaderLocked writes the status line and header, then what is held.
+// With complete, the held bytes are the whole body.
+func (w *response) sendHeaderLocked(complete bool) {
+	w.sent = true
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	held := 0
+	if w.held != nil {
+		held = len(*w.held)
+	}
+	w.frame(complete, held)
+	bw := w.c.bw
+	b := w.c.scratch[:0]
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(w.status), 10)
+	b = append(b, ' ')
+	b = append(b, http.StatusText(w.status)...)
+	b = append(b, crlf...)
+	if _, ok := w.header["Date"]; !ok {
+		b = append(b, "Date: "...)
+		b = appendDate(b)
+		b = append(b, crlf...)
+	}
+	for k, vs := range w.header {
+		if !isToken([]byte(k)) {
+			continue
+		}
+		for _, v := range vs {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = appendValue(b, v)
+			b = append(b, crlf...)
+		}
+	}
+	b = append(b, crlf...)
+	w.c.scratch = b[:0]
+	_, w.err = bw.Write(b)
+	if w.held != nil {
+		if w.err == nil && held > 0 {
+			w.bodyLocked(*w.held)
+		}
+		*w.held = (*w.held)[:0]
+		holdPool.Put(w.held)
+		w.held = nil
+	}
+}
+
+// frame settles the body's framing and the connection headers.
+func (w *response) frame(complete bool, held int) {
+	h := w.header
+	delete(h, "Transfer-Encoding")
+	w.noBody = w.h.method == "HEAD" || w.status < 200 || w.status == 204 || w.status == 304
+	switch {
+	case w.status < 200 || w.status == 204:
+		delete(h, "Content-Length")
+	case complete && (held > 0 || !w.noBody):
+		h["Content-Length"] = []string{strconv.Itoa(held)}
+	case complete, w.noBody:
+	default:
+		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+			w.declared = n
+			break
+		}
+		delete(h, "Content-Length")
+		if w.h.minor >= 1 {
+			w.chunked = true
+			h["Transfer-Encoding"] = []string{"chunked"}
+		} else {
+			w.close = true // the body ends when the connection does
+		}
+	}
+	if !w.close && w.body != nil && w.body.undrainable() {
+		w.close = true
+	}
+	for _, v := range h["Connection"] {
+		if asciiEqualFold([]byte(v), "close") {
+			w.close = true
+		}
+	}
+	if w.c.srv.shuttingDown() {
+		w.close = true
+	}
+	switch {
+	case w.close:
+		h["Connection"] = []string{"close"}
+	case w.h.minor == 0:
+		h["Connection"] = []string{"keep-alive"}
+	}
+}
+
+// appendValue appends a header value with any CR, LF or NUL a handler put
+// in it turned into spaces, so it cannot start a header of its own.
+func appendValue(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '\r' || c == '\n' || c == 0 {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// date is the Date header's value, formatted at most once a second.
+type date struct {
+	sec int64
+	b   []byte
+}
+
+var lastDate atomic.Pointer[date]
+
+func appendDate(b []byte) []byte {
+	now := time.Now()
+	d := lastDate.Load()
+	if d == nil || d.sec != now.Unix() {
+		d = &date{now.Unix(), now.UTC().AppendFormat(nil, http.TimeFormat)}
+		lastDate.Store(d)
+	}
+	return append(b, d.b...)
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -32,5 +34,28 @@ func TestStuckInNativeCode(t *testing.T) {
 	})
 	if log := s.proc.Out.String(); !strings.Contains(log, "stuck in native code") {
 		t.Errorf("the log does not say the script was stuck in native code:\n%s", log)
+	}
+}
+
+// A client that goes away from the HTTP front interrupts its script at
+// once, long before the route's timeout, and the log says so.
+func TestClientGoneHTTP(t *testing.T) {
+	s := startScriptsrv(t, "unix")
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.httpURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(200 * time.Millisecond) // the script spins; its timeout is 1s
+	c.Close()
+	deadline := time.Now().Add(700 * time.Millisecond)
+	for !strings.Contains(s.proc.Out.String(), "client went away") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the script was not interrupted when the client went away:\n%s", s.proc.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if resp, _ := get(t, s.httpURL+"/echo"); resp.StatusCode != 200 {
+		t.Errorf("after the client went away: %d", resp.StatusCode)
 	}
 }
