@@ -152,12 +152,13 @@ func (c *conn) reject(err error) {
 }
 
 // lingerClose ends the sending side and reads what the client still sends
-// for a moment before the connection closes: closing with unread input
-// would reset the connection, and the client could lose the answer.
+// (an upload it did not stop) for a moment before the connection closes:
+// closing with unread input would reset the connection, and the client
+// could lose the answer.
 func (c *conn) lingerClose() {
 	c.closeWrite()
 	c.rwc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	io.CopyN(io.Discard, c.rwc, maxDrain)
+	io.Copy(io.Discard, c.rwc)
 }
 
 // serveOne runs the handler for one request and reports whether the
@@ -165,7 +166,7 @@ func (c *conn) lingerClose() {
 func (c *conn) serveOne(h *head) (keep bool) {
 	s := c.srv
 	s.active.Add(1)
-	defer s.active.Done()
+	defer s.active.Add(-1)
 	now := time.Now()
 	c.rwc.SetReadDeadline(now.Add(s.ReadTimeout))
 	if s.WriteTimeout > 0 {

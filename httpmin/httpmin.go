@@ -50,7 +50,7 @@ type Server struct {
 	base      context.Context
 	cancel    context.CancelCauseFunc
 	closing   atomic.Bool
-	active    sync.WaitGroup // requests being served
+	active    atomic.Int64 // requests being served
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
@@ -171,11 +171,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		case <-ctx.Done():
 			s.cancel(cgi.ErrShutdown)
-			done := make(chan struct{})
-			go func() { s.active.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(time.Second):
+			for end := time.Now().Add(time.Second); s.active.Load() > 0 && time.Now().Before(end); {
+				time.Sleep(10 * time.Millisecond)
 			}
 			s.closeAll()
 			return ctx.Err()
