@@ -185,6 +185,7 @@ func (c *conn) serveOne(h *head) (keep bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.logger().Error("handler panic", "remote_addr", c.ca.remote, "panic", v, "stack", string(debug.Stack()))
+			w.panicked()
 			keep = false
 		}
 		c.endRequest(ctx)

@@ -20,6 +20,7 @@ const holdMax = 4 << 10
 var (
 	errDetached  = errors.New("httpmin: the request was detached (its handler was stuck)")
 	errTooLong   = errors.New("httpmin: wrote more than the declared Content-Length")
+	errFinished  = errors.New("httpmin: write after the handler returned")
 	crlf         = []byte("\r\n")
 	lastChunk    = []byte("0\r\n\r\n")
 	continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
@@ -51,6 +52,7 @@ type response struct {
 	sent100  bool
 	close    bool // the connection closes after this response
 	detached bool
+	finished bool  // end has run: the connection may serve the next request
 	err      error // the connection failed
 }
 
@@ -71,11 +73,8 @@ func (w *response) WriteHeader(code int) {
 func (w *response) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	switch {
-	case w.detached:
-		return 0, errDetached
-	case w.err != nil:
-		return 0, w.err
+	if err := w.usableLocked(); err != nil {
+		return 0, err
 	}
 	if !w.sent {
 		if w.held == nil {
@@ -93,14 +92,25 @@ func (w *response) Write(p []byte) (int, error) {
 func (w *response) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.detached {
-		return errDetached
+	if err := w.usableLocked(); err != nil {
+		return err
 	}
 	if !w.sent {
 		w.sendHeaderLocked(false)
 	}
 	if w.err == nil {
 		w.err = w.c.bw.Flush()
+	}
+	return w.err
+}
+
+// usableLocked is why the response can no longer be written, if it cannot.
+func (w *response) usableLocked() error {
+	switch {
+	case w.detached:
+		return errDetached
+	case w.finished:
+		return errFinished
 	}
 	return w.err
 }
@@ -117,6 +127,7 @@ func (w *response) end() bool {
 	if w.detached {
 		return false
 	}
+	w.finished = true
 	if !w.sent {
 		w.sendHeaderLocked(true)
 	} else if w.chunked && w.err == nil {
@@ -153,6 +164,27 @@ func (w *response) Detach() {
 	w.c.closeWrite()
 }
 
+// panicked answers 500 for a handler that panicked, if nothing was sent
+// yet. An answer already under way is left cut short: the connection
+// closes without ending it, so the client sees it incomplete.
+func (w *response) panicked() {
+	w.mu.Lock()
+	if w.sent || w.detached {
+		w.finished = true
+		w.mu.Unlock()
+		return
+	}
+	w.status, w.close = http.StatusInternalServerError, true
+	clear(w.header)
+	w.header.Set("Content-Type", "text/plain; charset=utf-8")
+	if w.held == nil {
+		w.held = holdPool.Get().(*[]byte)
+	}
+	*w.held = append((*w.held)[:0], "internal server error\n"...)
+	w.mu.Unlock()
+	w.end()
+}
+
 // continue100 sends "100 Continue" before the body of a request that
 // expects it is first read, unless the answer has already started.
 func (w *response) continue100() {
@@ -161,7 +193,7 @@ func (w *response) continue100() {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sent100 || w.sent || w.err != nil {
+	if w.sent100 || w.sent || w.finished || w.err != nil {
 		return
 	}
 	w.sent100 = true

@@ -318,3 +318,51 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("Serve returned %v", err)
 	}
 }
+
+// A handler that panics before answering gets a 500 sent for it; one that
+// panics mid-stream leaves the answer visibly cut short. Either way the
+// connection closes and the server keeps serving.
+func TestHandlerPanic(t *testing.T) {
+	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+		if r.Params.Get("PATH_INFO") == "/stream" {
+			w.Write([]byte(strings.Repeat("s", 2*holdMax)))
+		}
+		panic("boom")
+	}))
+	c := dial(t, base)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, body := readResponse(t, bufio.NewReader(c), "GET"); resp.StatusCode != 500 || !resp.Close || body != "internal server error\n" {
+		t.Errorf("got %d close %v %q", resp.StatusCode, resp.Close, body)
+	}
+	resp, err := http.Get(base + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(resp.Body); err == nil {
+		t.Error("a body cut short by a panic read as complete")
+	}
+	resp.Body.Close()
+}
+
+// A write after the handler returned fails, and cannot leak into the next
+// answer on the connection.
+func TestWriteAfterReturn(t *testing.T) {
+	late := make(chan cgi.ResponseWriter, 1)
+	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+		io.WriteString(w, r.Params.Get("PATH_INFO"))
+		if r.Params.Get("PATH_INFO") == "/1" {
+			late <- w
+		}
+	}))
+	c := dial(t, base)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+	readResponse(t, br, "GET")
+	if _, err := io.WriteString(<-late, "LEAK"); !errors.Is(err, errFinished) {
+		t.Errorf("late write: %v", err)
+	}
+	io.WriteString(c, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := readResponse(t, br, "GET"); body != "/2" {
+		t.Errorf("next answer %q", body)
+	}
+}
