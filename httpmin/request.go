@@ -174,6 +174,9 @@ func (h *head) headerFields(br *bufio.Reader, budget *int, host *string) (te str
 				return "", false, refuse(400, "more than one Host header")
 			}
 			hostSeen = true
+			if !validHost(value) {
+				return "", false, refuse(400, "malformed Host header")
+			}
 			if *host == "" {
 				*host = v
 			}
@@ -362,6 +365,17 @@ var commonHeaders = func() map[string]string {
 func isToken(b []byte) bool {
 	for _, c := range b {
 		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost reports whether a Host header has only the characters a host,
+// an IP literal and a port can have.
+func validHost(b []byte) bool {
+	for _, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!$&'()*+,;=:[]-._~%", c) >= 0) {
 			return false
 		}
 	}

@@ -72,6 +72,7 @@ func TestRefused(t *testing.T) {
 		{"control character in value", "GET / HTTP/1.1\r\n" + h + "X-A: a\x01b\r\n\r\n", 400},
 		{"control character in target", "GET /a\x01b HTTP/1.1\r\n" + h + "\r\n", 400},
 		{"missing Host", "GET / HTTP/1.1\r\n\r\n", 400},
+		{"bad Host", "GET / HTTP/1.1\r\nHost: a b/c\r\n\r\n", 400},
 		{"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
 		{"HTTP/2.0", "GET / HTTP/2.0\r\n" + h + "\r\n", 505},
 		{"garbage", "hello\r\n\r\n", 400},
