@@ -44,16 +44,17 @@ type response struct {
 	status int // 0: WriteHeader not called
 	held   *[]byte
 
-	sent     bool  // the header is written
-	noBody   bool  // HEAD, 1xx, 204, 304: what the handler writes is dropped
-	chunked  bool  // the body is sent in chunks
-	declared int64 // the Content-Length the handler set for a streamed body, or -1
-	written  int64 // body bytes written after the header
-	sent100  bool
-	close    bool // the connection closes after this response
-	detached bool
-	finished bool  // end has run: the connection may serve the next request
-	err      error // the connection failed
+	sent      bool        // the header is written
+	streaming atomic.Bool // sent, for Detach without the lock
+	noBody    bool        // HEAD, 1xx, 204, 304: what the handler writes is dropped
+	chunked   bool        // the body is sent in chunks
+	declared  int64       // the Content-Length the handler set for a streamed body, or -1
+	written   int64       // body bytes written after the header
+	sent100   bool
+	close     bool // the connection closes after this response
+	detached  bool
+	finished  bool  // end has run: the connection may serve the next request
+	err       error // the connection failed
 }
 
 func newResponse(c *conn, h *head) *response {
@@ -148,6 +149,11 @@ func (w *response) end() bool {
 // closed, so the client is not kept waiting; the connection itself closes
 // when the stuck handler returns.
 func (w *response) Detach() {
+	if w.streaming.Load() {
+		// A write blocked on a client that does not read holds w.mu:
+		// fail it now rather than wait for it.
+		w.c.rwc.SetWriteDeadline(aLongTimeAgo)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.detached {
@@ -239,6 +245,7 @@ func (w *response) bodyLocked(p []byte) (int, error) {
 // With complete, the held bytes are the whole body.
 func (w *response) sendHeaderLocked(complete bool) {
 	w.sent = true
+	w.streaming.Store(true)
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}

@@ -367,3 +367,36 @@ func TestWriteAfterReturn(t *testing.T) {
 		t.Errorf("next answer %q", body)
 	}
 }
+
+// Detach does not wait for a handler whose write is blocked on a client
+// that does not read: the write fails and the handler gets free.
+func TestDetachBlockedWrite(t *testing.T) {
+	blocked, freed := make(chan cgi.ResponseWriter, 1), make(chan error, 1)
+	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+		chunk := make([]byte, 64<<10)
+		w.Write(chunk)
+		blocked <- w
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				freed <- err
+				return
+			}
+		}
+	}))
+	c := dial(t, base)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	w := <-blocked
+	time.Sleep(200 * time.Millisecond) // the socket buffers fill up
+	done := make(chan struct{})
+	go func() { w.(cgi.Detacher).Detach(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Detach waits for a write blocked on the client")
+	}
+	select {
+	case <-freed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler's write stays blocked after Detach")
+	}
+}
