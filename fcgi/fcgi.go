@@ -48,12 +48,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"scriptsrv/cgi"
+	"scriptsrv/internal/accept"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown or Close, and is the
@@ -169,23 +169,19 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	defer s.trackListener(&l, false)
 	defer l.Close()
-	var tempDelay time.Duration
+	var backoff accept.Backoff
 	for {
 		rw, err := l.Accept()
 		if err != nil {
 			if s.inShut.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) || isTemporary(err) {
-				tempDelay = min(max(2*tempDelay, 5*time.Millisecond), time.Second)
-				s.logger().Warn("fastcgi: accept error; retrying", "error", err, "delay", tempDelay)
-				time.Sleep(tempDelay)
+			if backoff.Retry(err, s.logger(), "fastcgi: accept error; retrying") {
 				continue
 			}
 			return err
 		}
-		tempDelay = 0
+		backoff.Reset()
 		if !s.allowed(rw) {
 			rw.Close()
 			continue
@@ -196,11 +192,6 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		go c.serve()
 	}
-}
-
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
 }
 
 func (s *Server) trackListener(l *net.Listener, add bool) bool {

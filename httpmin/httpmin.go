@@ -23,7 +23,6 @@ package httpmin
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +31,7 @@ import (
 	"time"
 
 	"scriptsrv/cgi"
+	"scriptsrv/internal/accept"
 )
 
 // Server is an HTTP server for a cgi.Handler. Set its fields before Serve;
@@ -104,23 +104,19 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		l.Close()
 	}()
-	var delay time.Duration
+	var backoff accept.Backoff
 	for {
 		rwc, err := l.Accept()
 		if err != nil {
 			if s.shuttingDown() {
 				return http.ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				s.logger().Warn("accept failed; retrying", "error", err, "retry_in", delay)
-				time.Sleep(delay)
+			if backoff.Retry(err, s.logger(), "accept failed; retrying") {
 				continue
 			}
 			return err
 		}
-		delay = 0
+		backoff.Reset()
 		c := newConn(s, rwc)
 		if !s.track(c) {
 			c.finish()
@@ -128,13 +124,6 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		go c.serve()
 	}
-}
-
-// isTemporary reports accept errors worth retrying (out of file
-// descriptors, a connection aborted before it was accepted).
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
 }
 
 func (s *Server) track(c *conn) bool {
