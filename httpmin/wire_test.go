@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -399,4 +400,45 @@ func TestDetachBlockedWrite(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the handler's write stays blocked after Detach")
 	}
+}
+
+// The header, body and idle timeouts close connections that stall.
+func TestStallTimeouts(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: echo, Logger: slog.New(slog.DiscardHandler),
+		ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	base := "http://" + l.Addr().String()
+	closedSoon := func(t *testing.T, c net.Conn, br *bufio.Reader) {
+		t.Helper()
+		start := time.Now()
+		if _, err := io.ReadAll(br); err != nil || time.Since(start) > 2*time.Second {
+			t.Errorf("not closed in time (%v, %v)", time.Since(start), err)
+		}
+	}
+	t.Run("header", func(t *testing.T) {
+		c := dial(t, base)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n") // the head never ends
+		closedSoon(t, c, bufio.NewReader(c))
+	})
+	t.Run("idle", func(t *testing.T) {
+		c := dial(t, base)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		br := bufio.NewReader(c)
+		readResponse(t, br, "GET")
+		closedSoon(t, c, br)
+	})
+	t.Run("body", func(t *testing.T) {
+		c := dial(t, base)
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345") // and stalls
+		br := bufio.NewReader(c)
+		if resp, _ := readResponse(t, br, "POST"); resp.StatusCode != 400 || !resp.Close {
+			t.Errorf("a stalled body: %d close %v, want the handler's 400 and Connection: close", resp.StatusCode, resp.Close)
+		}
+		closedSoon(t, c, br)
+	})
 }
