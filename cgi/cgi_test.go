@@ -1,6 +1,9 @@
 package cgi
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 func TestRequestPath(t *testing.T) {
 	tests := []struct {
@@ -68,5 +71,16 @@ func TestHeaderName(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: got %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Header lines come out sorted; a value cannot start a line of its own and
+// a name that is not a token is left out.
+func TestAppendHeaderBlock(t *testing.T) {
+	h := http.Header{"X-B": {"2"}, "Content-Type": {"text/plain"}, "X-Evil": {"a\r\nSet-Cookie: x=1\x00"}, "Bad Name": {"v"}}
+	got := string(AppendHeaderBlock(nil, 599, h))
+	want := "Status: 599 Status 599\r\nContent-Type: text/plain\r\nX-B: 2\r\nX-Evil: a  Set-Cookie: x=1 \r\n\r\n"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // AppendHeaderBlock appends a CGI header block to dst: an explicit
@@ -17,10 +18,20 @@ func AppendHeaderBlock(dst []byte, status int, h http.Header) []byte {
 	dst = append(dst, ' ')
 	dst = append(dst, StatusText(status)...)
 	dst = append(dst, "\r\n"...)
+	dst = AppendHeaderFields(dst, h)
+	return append(dst, "\r\n"...)
+}
+
+// AppendHeaderFields appends h as "Name: value" lines in sorted order.
+// Names that are not HTTP tokens are left out, and CR, LF and NUL in a
+// value become spaces, so no handler can start a header line of its own.
+func AppendHeaderFields(dst []byte, h http.Header) []byte {
 	var small [16]string
 	keys := small[:0]
 	for k := range h {
-		keys = append(keys, k)
+		if validName(k) {
+			keys = append(keys, k)
+		}
 	}
 	if len(keys) > 1 {
 		sort.Strings(keys)
@@ -29,11 +40,30 @@ func AppendHeaderBlock(dst []byte, status int, h http.Header) []byte {
 		for _, v := range h[k] {
 			dst = append(dst, k...)
 			dst = append(dst, ": "...)
-			dst = append(dst, v...)
+			for i := 0; i < len(v); i++ {
+				c := v[i]
+				if c == '\r' || c == '\n' || c == 0 {
+					c = ' '
+				}
+				dst = append(dst, c)
+			}
 			dst = append(dst, "\r\n"...)
 		}
 	}
-	return append(dst, "\r\n"...)
+	return dst
+}
+
+// validName reports whether a header name is an HTTP token.
+func validName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // StatusText is http.StatusText, with "Status NNN" for codes it lacks.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"scriptsrv/cgi"
 )
 
 // holdMax is how much of a response is held back before the header goes
@@ -259,24 +261,14 @@ func (w *response) sendHeaderLocked(complete bool) {
 	b = append(b, "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(w.status), 10)
 	b = append(b, ' ')
-	b = append(b, http.StatusText(w.status)...)
+	b = append(b, cgi.StatusText(w.status)...)
 	b = append(b, crlf...)
 	if _, ok := w.header["Date"]; !ok {
 		b = append(b, "Date: "...)
 		b = appendDate(b)
 		b = append(b, crlf...)
 	}
-	for k, vs := range w.header {
-		if !isToken([]byte(k)) {
-			continue
-		}
-		for _, v := range vs {
-			b = append(b, k...)
-			b = append(b, ": "...)
-			b = appendValue(b, v)
-			b = append(b, crlf...)
-		}
-	}
+	b = cgi.AppendHeaderFields(b, w.header)
 	b = append(b, crlf...)
 	w.c.scratch = b[:0]
 	_, w.err = bw.Write(b)
@@ -331,19 +323,6 @@ func (w *response) frame(complete bool, held int) {
 	case w.h.minor == 0:
 		h["Connection"] = []string{"keep-alive"}
 	}
-}
-
-// appendValue appends a header value with any CR, LF or NUL a handler put
-// in it turned into spaces, so it cannot start a header of its own.
-func appendValue(b []byte, v string) []byte {
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '\r' || c == '\n' || c == 0 {
-			c = ' '
-		}
-		b = append(b, c)
-	}
-	return b
 }
 
 // date is the Date header's value, formatted at most once a second.
