@@ -1,4 +1,5 @@
-// dir.go: a folder of scripts behind one route: /app/x runs x.js or x.lua.
+// dir.go: a folder of scripts behind one route: /app/x runs x.js, x.lua
+// (any language's extension).
 
 package host
 
@@ -17,7 +18,7 @@ import (
 )
 
 // Dir serves the scripts in a folder: the request path after Prefix names a
-// file, with or without its .js/.lua extension. Pools start on first use;
+// file, with or without its extension (.js, .lua …). Pools start on first use;
 // at most MaxPools are kept, the least recently used closed first. A path
 // that would leave the folder (.., encoded or not, NUL bytes, symlinks out)
 // is a 404.
@@ -68,9 +69,13 @@ func (d *Dir) resolve(rest string) (string, bool) {
 	if name == "" || strings.Contains(name, "\x00") || !fs.ValidPath(name) {
 		return "", false
 	}
-	candidates := []string{name + ".js", name + ".lua"}
-	if ext := path.Ext(name); ext == ".js" || ext == ".lua" {
+	var candidates []string
+	if IsScript(name) {
 		candidates = []string{name}
+	} else {
+		for _, ext := range ScriptExts() {
+			candidates = append(candidates, name+ext)
+		}
 	}
 	for _, c := range candidates {
 		f, err := os.OpenInRoot(d.Root, c) // refuses symlinks out of the folder

@@ -14,15 +14,27 @@
 // on the caller's goroutine and a stuck request is detached; otherwise it
 // runs on its interpreter's own goroutine while the caller waits.
 //
+// The languages are packages of their own (host/js, host/lua) that
+// register with package host/engine; what scripts may call is declared
+// once in package host/caps and bound by every engine. This package is the
+// engine-neutral core: pools, watchdogs, request state, output rules,
+// reload, folders of scripts and routes.
+//
 // Not supported: ES modules (import/export) and timers (setTimeout) in JS;
 // Lua's io.open, os.execute and the debug library unless Sandbox is off.
 package host
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"scriptsrv/host/caps"
+	"scriptsrv/host/engine"
+
+	// The languages scriptsrv runs.
+	_ "scriptsrv/host/js"
+	_ "scriptsrv/host/lua"
 )
 
 // Config is a pool's configuration; zero values mean the documented
@@ -41,6 +53,15 @@ type Config struct {
 	// Grace is how long an interrupted script gets to stop before the
 	// request answers anyway. Default 50ms.
 	Grace time.Duration
+	// MemoryLimit is what one request may allocate (0: no limit).
+	MemoryLimit int64
+	// Platform is the server-wide state of the capabilities (kv …); nil
+	// serves scripts that use none.
+	Platform *caps.Platform
+	// Env is what scripts see of the environment ([env]).
+	Env map[string]string
+	// Options are language options (module folders).
+	Options engine.Options
 }
 
 func (c Config) withDefaults() Config {
@@ -66,30 +87,43 @@ func (c Config) withDefaults() Config {
 }
 
 // ErrNotSettled is the error of an async handle whose Promise was still
-// pending when it returned: it waited on something scriptsrv never provides
-// (a timer, async I/O).
-var ErrNotSettled = errors.New("handle's Promise never settled (scriptsrv has no timers or async I/O)")
+// pending when nothing was left to wait for.
+var ErrNotSettled = engine.ErrNotSettled
 
 // ScriptError is an uncaught error in a script, with where it happened.
-type ScriptError struct {
-	Script  string // the script's file
-	Message string // the error message, with file:line when known
-	Stack   string // the script's stack, one frame a line
-	Err     error  // the underlying error, if any
-}
-
-func (e *ScriptError) Error() string {
-	return e.Message
-}
-
-func (e *ScriptError) Unwrap() error { return e.Err }
+type ScriptError = engine.ScriptError
 
 // CompileError is a script that does not compile or whose top level fails.
-type CompileError struct {
-	Script string
-	Err    error
+type CompileError = engine.CompileError
+
+// MemoryError is a script stopped at its memory_limit.
+type MemoryError struct {
+	Limit int64 // the request's memory_limit
+	Want  int64 // what it asked for or reached
+	What  string
 }
 
-func (e *CompileError) Error() string { return fmt.Sprintf("loading %s: %v", e.Script, e.Err) }
+func (e *MemoryError) Error() string {
+	what := e.What
+	if what == "" {
+		what = "an allocation of"
+	}
+	return fmt.Sprintf("%s: %s %s (memory_limit %s)", engine.ErrMemoryLimit, what, sizeText(e.Want), sizeText(e.Limit))
+}
 
-func (e *CompileError) Unwrap() error { return e.Err }
+func (e *MemoryError) Unwrap() error { return engine.ErrMemoryLimit }
+
+// sizeText is a size for a message: "64 MiB", "1.5 GiB", "512 B".
+func sizeText(n int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	f := float64(n)
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.3g %s", f, units[i])
+}

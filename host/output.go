@@ -65,9 +65,11 @@ func (o *output) reset(w cgi.ResponseWriter) {
 	o.w, o.state, o.status, o.hdr, o.raw, o.fenced, o.wrote = w, outNone, 0, o.hdr[:0], o.raw[:0], false, false
 }
 
-// Header sets a header before output starts (rule 1). CR, LF and NUL are
-// refused in names and values, and names must be HTTP tokens.
-func (o *output) header(name, value string) error {
+// Header sets a header before output starts (rule 1): a later one of the
+// same name replaces the earlier unless add; Set-Cookie always adds. CR,
+// LF and NUL are refused in names and values, and names must be HTTP
+// tokens.
+func (o *output) header(name, value string, add bool) error {
 	if err := checkHeader(name, value); err != nil {
 		return err
 	}
@@ -75,6 +77,15 @@ func (o *output) header(name, value string) error {
 	defer o.mu.Unlock()
 	if err := o.beforeOutputLocked(); err != nil {
 		return err
+	}
+	if !add && !strings.EqualFold(name, "Set-Cookie") {
+		kept := o.hdr[:0]
+		for _, f := range o.hdr {
+			if !strings.EqualFold(f.name, name) {
+				kept = append(kept, f)
+			}
+		}
+		o.hdr = kept
 	}
 	o.hdr = append(o.hdr, headerField{name, value})
 	return nil

@@ -15,22 +15,13 @@ import (
 	"time"
 
 	"scriptsrv/cgi"
+	"scriptsrv/host/engine"
 )
-
-// engine is one interpreter with the script's top level already run.
-type engine interface {
-	// serve runs one request; it is never called concurrently.
-	serve(rs *reqState) error
-	// interrupt stops a running serve as soon as the interpreter polls;
-	// it may be called from any goroutine.
-	interrupt()
-	close()
-}
 
 // worker owns an engine, and a goroutine that runs it for front ends that
 // cannot detach a request (see run.go).
 type worker struct {
-	eng    engine
+	eng    engine.Interpreter
 	jobs   chan job
 	served int
 	limit  int
@@ -55,19 +46,16 @@ type worker struct {
 }
 
 // safeServe turns a Go panic in a host function into an error.
-func safeServe(e engine, rs *reqState) (err error) {
+func safeServe(e engine.Interpreter, rs *reqState) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &ScriptError{Message: fmt.Sprintf("internal error: %v", v), Err: errPanicked}
+			err = &ScriptError{Message: fmt.Sprintf("internal error: %v", v), Err: engine.ErrPanicked}
 		}
 	}()
-	return e.serve(rs)
+	return e.Serve(rs)
 }
 
-var (
-	errPanicked   = errors.New("host: panic in a host function")
-	errPoolClosed = errors.New("host: pool closed")
-)
+var errPoolClosed = errors.New("host: pool closed")
 
 // Stats are a pool's counters.
 type Stats struct {
@@ -82,6 +70,7 @@ type Stats struct {
 type Pool struct {
 	prog   atomic.Pointer[Program]
 	cfg    Config
+	host   *engine.Host // what its interpreters get from the server
 	log    *slog.Logger
 	idle   chan *worker
 	ctx    context.Context
@@ -100,6 +89,10 @@ func NewPool(prog *Program, cfg Config) (*Pool, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{cfg: cfg, log: cfg.Logger.With("script", prog.File), idle: make(chan *worker, cfg.Workers), ctx: ctx, cancel: cancel}
+	p.host = &engine.Host{Logger: p.log, Env: cfg.Env, MemoryLimit: cfg.MemoryLimit}
+	if cfg.Platform != nil {
+		p.host.Platform = cfg.Platform
+	}
 	p.prog.Store(prog)
 	for range cfg.Workers {
 		w, err := p.newWorker()
@@ -114,7 +107,7 @@ func NewPool(prog *Program, cfg Config) (*Pool, error) {
 
 func (p *Pool) newWorker() (*worker, error) {
 	prog := p.prog.Load()
-	eng, err := prog.newEngine(p)
+	eng, err := prog.compiled.NewInterpreter(p.host)
 	if err != nil {
 		return nil, &CompileError{Script: prog.File, Err: err}
 	}
@@ -144,7 +137,7 @@ func (p *Pool) retire(w *worker) {
 	w.slow.Stop()
 	w.gone.Stop()
 	close(w.jobs)
-	w.eng.close()
+	w.eng.Close()
 	p.workers.Add(-1)
 }
 

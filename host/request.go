@@ -1,57 +1,175 @@
-// request.go: the per-request state every host function reads.
+// request.go: the per-request state every host function reads; it is the
+// engine.Request the interpreters see.
 
 package host
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"scriptsrv/cgi"
+	"scriptsrv/host/engine"
 )
 
-// reqState is one request as the interpreter sees it. Host functions are
-// bound once per interpreter and read the current reqState; rebinding per
-// request is one pointer assignment.
+// reqState is one request as the interpreter sees it. It lives in its
+// worker and is reset per request: serving a request allocates nothing for
+// what the script does not use.
 type reqState struct {
 	r     *cgi.Request
+	pool  *Pool
 	out   output
 	body  *bufio.Reader // lazily wraps the limited body
 	lim   limitedBody
-	log   *slog.Logger
 	path  string
 	query map[string]string
+	log   *slog.Logger // with the request id, made on first use
 
 	// slow is set by the worker's slow-log timer; the next host call on the
 	// interpreter's goroutine then records the script's stack in slowStack.
 	slow      atomic.Bool
 	slowStack string
 
-	scratch []byte // reused by readString: only the string result is new
+	deadline time.Time
+	ctxMu    sync.Mutex
+	ctx      context.Context         // made on first use
+	cancel   context.CancelCauseFunc // cancels ctx
+	release  context.CancelFunc      // releases ctx's deadline timer
+	stopped  error                   // why the request was stopped, if it was
+
+	locals []local
+	ends   []func()
+
+	scratch []byte // reused by ReadString: only the string result is new
 }
 
-func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, maxBody int64, log *slog.Logger) {
-	rs.r, rs.log, rs.path, rs.query, rs.slowStack = r, log, "", nil, ""
+type local struct{ key, value any }
+
+var _ engine.Request = (*reqState)(nil)
+
+func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start time.Time) {
+	rs.r, rs.pool, rs.path, rs.query, rs.log, rs.slowStack = r, p, "", nil, nil, ""
 	rs.slow.Store(false)
 	rs.out.reset(w)
-	rs.lim = limitedBody{r: r.Body, left: maxBody}
+	rs.lim = limitedBody{r: r.Body, left: p.cfg.MaxBody}
 	if rs.body != nil {
 		rs.body.Reset(&rs.lim)
 	}
+	rs.deadline = start.Add(p.cfg.Timeout)
+	rs.ctxMu.Lock()
+	rs.ctx, rs.cancel, rs.release, rs.stopped = nil, nil, nil, nil
+	rs.ctxMu.Unlock()
 }
 
-// stdin returns the buffered request body.
-func (rs *reqState) stdin() *bufio.Reader {
+// end runs the request's OnEnd functions and releases its context, once
+// the script no longer runs.
+func (rs *reqState) end() {
+	for i := len(rs.ends) - 1; i >= 0; i-- {
+		rs.ends[i]()
+	}
+	clear(rs.ends)
+	rs.ends = rs.ends[:0]
+	clear(rs.locals)
+	rs.locals = rs.locals[:0]
+	rs.stop(errRequestOver)
+}
+
+var errRequestOver = errors.New("request is over")
+
+// stop cancels the request's context with cause (a timeout, the client
+// gone, a memory limit), now or when it is made.
+func (rs *reqState) stop(cause error) {
+	rs.ctxMu.Lock()
+	defer rs.ctxMu.Unlock()
+	if rs.stopped == nil {
+		rs.stopped = cause
+	}
+	if rs.cancel != nil {
+		rs.cancel(cause)
+		rs.release()
+	}
+}
+
+// Context is the request's context: cancelled by the front end (client
+// gone, shutdown), by a timeout or memory stop, and at the request's end.
+func (rs *reqState) Context() context.Context {
+	rs.ctxMu.Lock()
+	defer rs.ctxMu.Unlock()
+	if rs.ctx == nil {
+		ctx, release := context.WithDeadlineCause(rs.r.Context(), rs.deadline, errTimedOut)
+		rs.ctx, rs.cancel = context.WithCancelCause(ctx)
+		rs.release = release
+		if rs.stopped != nil {
+			rs.cancel(rs.stopped)
+			release()
+		}
+	}
+	return rs.ctx
+}
+
+// errTimedOut is the cause of a request context past its timeout.
+var errTimedOut = errors.New("request timed out")
+
+func (rs *reqState) ID() uint64         { return RequestID(rs.r.Context()) }
+func (rs *reqState) Params() cgi.Params { return rs.r.Params }
+
+func (rs *reqState) Logger() *slog.Logger {
+	if rs.log == nil {
+		rs.log = rs.pool.log.With("request_id", rs.ID())
+	}
+	return rs.log
+}
+
+func (rs *reqState) Slow() bool { return rs.slow.Load() && rs.slowStack == "" }
+
+func (rs *reqState) SetStack(s string) { rs.slowStack = s }
+
+func (rs *reqState) Local(key any) any {
+	for _, l := range rs.locals {
+		if l.key == key {
+			return l.value
+		}
+	}
+	return nil
+}
+
+func (rs *reqState) SetLocal(key, value any) {
+	for i, l := range rs.locals {
+		if l.key == key {
+			rs.locals[i].value = value
+			return
+		}
+	}
+	rs.locals = append(rs.locals, local{key, value})
+}
+
+func (rs *reqState) OnEnd(f func()) { rs.ends = append(rs.ends, f) }
+
+// Grow refuses an allocation past the request's memory limit.
+func (rs *reqState) Grow(n int64) error {
+	if limit := rs.pool.cfg.MemoryLimit; limit > 0 && n > limit {
+		return &engine.Fatal{Err: &MemoryError{Limit: limit, Want: n}}
+	}
+	return nil
+}
+
+// Body returns the buffered request body.
+func (rs *reqState) Body() *bufio.Reader {
 	if rs.body == nil {
 		rs.body = bufio.NewReaderSize(&rs.lim, 64<<10)
 	}
 	return rs.body
 }
 
-// requestPath is req.path: decoded, without the query.
-func (rs *reqState) requestPath() string {
+// Path is req.path: decoded, without the query.
+func (rs *reqState) Path() string {
 	if rs.path == "" {
 		p, err := cgi.RequestPath(rs.r.Params)
 		if err != nil {
@@ -62,55 +180,58 @@ func (rs *reqState) requestPath() string {
 	return rs.path
 }
 
-// parsedQuery is req.query: QUERY_STRING, name → first value.
-func (rs *reqState) parsedQuery() map[string]string {
+// requestPath is Path, for the core's logs.
+func (rs *reqState) requestPath() string { return rs.Path() }
+
+// Query is req.query: QUERY_STRING, name → first value.
+func (rs *reqState) Query() map[string]string {
 	if rs.query == nil {
-		rs.query = parseQuery(rs.r.Params.Get("QUERY_STRING"))
+		rs.query = map[string]string{}
+		eachQuery(rs.r.Params.Get("QUERY_STRING"), func(k, v string) {
+			if _, ok := rs.query[k]; !ok {
+				rs.query[k] = v
+			}
+		})
 	}
 	return rs.query
 }
 
-func parseQuery(q string) map[string]string {
-	m := map[string]string{}
+// QueryAll is every value of a query parameter, in order.
+func (rs *reqState) QueryAll(name string) []string {
+	out := []string{}
+	eachQuery(rs.r.Params.Get("QUERY_STRING"), func(k, v string) {
+		if k == name {
+			out = append(out, v)
+		}
+	})
+	return out
+}
+
+// eachQuery calls f for every decodable name=value of a query string;
+// & and ; both separate.
+func eachQuery(q string, f func(k, v string)) {
 	for q != "" {
 		var kv string
-		kv, q, _ = cutAny(q)
+		i := strings.IndexAny(q, "&;")
+		if i < 0 {
+			kv, q = q, ""
+		} else {
+			kv, q = q[:i], q[i+1:]
+		}
 		if kv == "" {
 			continue
 		}
-		k, v, _ := cutByte(kv, '=')
+		k, v, _ := strings.Cut(kv, "=")
 		k, err1 := url.QueryUnescape(k)
 		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		if _, ok := m[k]; !ok {
-			m[k] = v
+		if err1 == nil && err2 == nil {
+			f(k, v)
 		}
 	}
-	return m
 }
 
-func cutAny(s string) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '&' || s[i] == ';' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
-func cutByte(s string, c byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
-// headers is req.headers: HTTP_* and CONTENT_* params, lower-case, dashed.
-func (rs *reqState) headers() map[string]string {
+// Headers is req.headers: HTTP_* and CONTENT_* params, lower-case, dashed.
+func (rs *reqState) Headers() map[string]string {
 	m := make(map[string]string, 16)
 	for _, p := range rs.r.Params {
 		if n, ok := cgi.HeaderName(p.Name); ok {
@@ -118,6 +239,23 @@ func (rs *reqState) headers() map[string]string {
 		}
 	}
 	return m
+}
+
+func (rs *reqState) Header(name, value string, add bool) error {
+	return rs.out.header(name, value, add)
+}
+func (rs *reqState) Status(code int) error          { return rs.out.setStatus(code) }
+func (rs *reqState) Send(b []byte, ct string) error { return rs.out.send(b, ct) }
+func (rs *reqState) Write(b []byte) error           { return rs.out.write(b) }
+func (rs *reqState) Flush() error                   { return rs.out.flush() }
+func (rs *reqState) Wrote() bool                    { return rs.out.wrote }
+
+// Stderr writes to the front end's error log and logs the text.
+func (rs *reqState) Stderr(level slog.Level, msg string, b []byte) {
+	if w := rs.out.w; w != nil {
+		w.Stderr().Write(b)
+	}
+	rs.pool.log.Log(context.Background(), level, msg, "request_id", rs.ID(), "message", strings.TrimRight(string(b), "\n"))
 }
 
 // limitedBody cuts a body off past max_body with cgi.ErrBodyTooLarge.
@@ -146,53 +284,69 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readAll reads the rest of the body.
-func (rs *reqState) readAll() ([]byte, error) {
-	return io.ReadAll(rs.stdin())
+// ReadAll reads the rest of the body.
+func (rs *reqState) ReadAll() ([]byte, error) { return io.ReadAll(rs.Body()) }
+
+// readChunk is how much a read asks for at a time: a read of n bytes
+// grows its buffer as data arrives, never allocating n up front.
+const readChunk = 64 << 10
+
+// read reads up to n bytes (with full, exactly n unless the body ends)
+// into buf, growing it as data arrives; io.EOF when nothing was left.
+func (rs *reqState) read(buf []byte, n int, full bool) ([]byte, error) {
+	br := rs.Body()
+	if max := rs.lim.left + int64(br.Buffered()) + 1; int64(n) > max {
+		n = int(max) // no body can give more: the rest is cut off anyway
+	}
+	buf = buf[:0]
+	for len(buf) < n {
+		want := min(n-len(buf), readChunk)
+		if cap(buf)-len(buf) < want {
+			grown := make([]byte, len(buf), min(n, max(2*cap(buf), len(buf)+want)))
+			copy(grown, buf)
+			buf = grown
+		}
+		got, err := br.Read(buf[len(buf) : len(buf)+want])
+		buf = buf[:len(buf)+got]
+		if err != nil {
+			if err == io.EOF && len(buf) > 0 {
+				return buf, nil
+			}
+			return buf, err
+		}
+		if !full && len(buf) > 0 {
+			break
+		}
+	}
+	return buf, nil
 }
 
-// readString reads up to n bytes as a string (with full, exactly n unless
+// ReadString reads up to n bytes as a string (with full, exactly n unless
 // the body ends first, as Lua's read(n) does), through a reused buffer so a
 // large body read in pieces allocates each piece once; io.EOF at the end.
-func (rs *reqState) readString(n int, full bool) (string, error) {
+func (rs *reqState) ReadString(n int, full bool) (string, error) {
 	if n <= 0 {
 		return "", nil
 	}
-	if cap(rs.scratch) < n {
-		rs.scratch = make([]byte, n)
+	b, err := rs.read(rs.scratch, n, full)
+	if cap(b) <= 1<<20 {
+		rs.scratch = b[:0] // do not keep a huge buffer around
 	}
-	b := rs.scratch[:n]
-	atLeast := 1
-	if full {
-		atLeast = n
-	}
-	got, err := io.ReadAtLeast(rs.stdin(), b, atLeast)
-	if got > 0 {
-		s := string(b[:got])
-		if cap(rs.scratch) > 1<<20 {
-			rs.scratch = nil // do not keep a huge buffer around
-		}
-		return s, nil
-	}
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
+	if len(b) > 0 {
+		return string(b), nil
 	}
 	return "", err
 }
 
-// readN reads up to n bytes into a new slice (a script may keep it);
+// ReadBytes reads up to n bytes into a new slice (a script may keep it);
 // io.EOF when the body is over.
-func (rs *reqState) readN(n int) ([]byte, error) {
+func (rs *reqState) ReadBytes(n int) ([]byte, error) {
 	if n <= 0 {
 		return []byte{}, nil
 	}
-	b := make([]byte, n)
-	got, err := io.ReadAtLeast(rs.stdin(), b, 1)
-	if got > 0 {
-		return b[:got], nil
-	}
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
+	b, err := rs.read(nil, n, false)
+	if len(b) > 0 {
+		return b, nil
 	}
 	return nil, err
 }

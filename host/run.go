@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"scriptsrv/cgi"
+	"scriptsrv/host/engine"
 )
 
 // Worker states. The watchdogs (the timeout, the client going away, the
@@ -69,8 +70,8 @@ func (p *Pool) loop(wk *worker) {
 func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.Request) (detached bool) {
 	p.busy.Add(1)
 	rs := &wk.rs
-	rs.reset(w, r, p.cfg.MaxBody, p.log)
 	wk.det, wk.start = d, time.Now()
+	rs.reset(w, r, p, wk.start)
 	wk.state.Store(stRunning)
 	wk.watch.Reset(p.cfg.Timeout) // per-worker timers: no allocation per request
 	wk.gone.Reset(clientWatchAfter)
@@ -78,6 +79,7 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 		wk.slow.Reset(p.cfg.SlowLog)
 	}
 	err := safeServe(wk.eng, rs)
+	rs.end()
 	if p.cfg.SlowLog > 0 {
 		wk.slow.Stop()
 	}
@@ -141,7 +143,12 @@ func (p *Pool) unwatchClient(wk *worker) bool {
 // script and starts the grace period.
 func (p *Pool) expire(wk *worker) {
 	if wk.state.CompareAndSwap(stRunning, stInterrupted) {
-		wk.eng.interrupt()
+		cause := errTimedOut
+		if ctx := wk.rs.r.Context(); ctx.Err() != nil {
+			cause = context.Cause(ctx)
+		}
+		wk.rs.stop(cause)
+		wk.eng.Interrupt(cause)
 		wk.grace.Reset(p.cfg.Grace)
 	}
 	wk.fired <- struct{}{}
@@ -205,7 +212,7 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 	p.account(rs, start, rs.slowStack)
 	wk.served++
 	switch {
-	case errors.Is(err, errPanicked):
+	case errors.Is(err, engine.ErrPanicked):
 		p.retire(wk)
 		p.replace()
 	case wk.limit > 0 && wk.served >= wk.limit:

@@ -1,4 +1,5 @@
-// script.go: loading a script once: read, compile, decide its mode.
+// script.go: loading a script once: read, pick its language, compile,
+// decide its mode.
 
 package host
 
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"scriptsrv/host/engine"
 )
 
 // Program is a compiled script, shared by every interpreter of its pools.
@@ -15,12 +18,11 @@ type Program struct {
 	File    string // the script's path as given
 	Name    string // the name in stack traces: the path relative to Root
 	Root    string // require() stays inside this folder
-	Lang    string // "js" or "lua"
+	Lang    string // the language's name: "js", "lua"
 	CGIMode bool   // no global handle: the whole script runs per request
 	Sandbox bool
 
-	js  *jsProgram
-	lua *luaProgram
+	compiled engine.Program
 
 	depMu sync.Mutex
 	deps  []string
@@ -33,31 +35,49 @@ func (p *Program) Deps() []string {
 	return append([]string{p.File}, p.deps...)
 }
 
-func (p *Program) addDep(rel string) {
+func (p *Program) addDep(file string) {
 	p.depMu.Lock()
 	defer p.depMu.Unlock()
-	f := filepath.Join(p.Root, filepath.FromSlash(rel))
 	for _, d := range p.deps {
-		if d == f {
+		if d == file {
 			return
 		}
 	}
-	p.deps = append(p.deps, f)
+	p.deps = append(p.deps, file)
 }
 
+// IsScript reports whether a file is a script of a known language (by its
+// extension, in any case).
+func IsScript(file string) bool {
+	_, ok := engine.ForFile(file)
+	return ok
+}
+
+// ScriptExts lists the extensions of the known languages.
+func ScriptExts() []string { return engine.Exts() }
+
 // Load reads and compiles the script at file. Its language comes from the
-// extension (.js or .lua). root is the folder require() may load from (""
-// means the script's own folder). Errors name the file and line.
+// extension. root is the folder require() may load from ("" means the
+// script's own folder). Errors name the file and line.
 func Load(file, root string, sandbox bool) (*Program, error) {
+	return LoadWith(file, root, sandbox, engine.Options{})
+}
+
+// LoadWith is Load with language options.
+func LoadWith(file, root string, sandbox bool, opts engine.Options) (*Program, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return nil, &CompileError{Script: file, Err: err}
 	}
-	return Compile(file, root, string(src), sandbox)
+	return compileWith(file, root, string(src), sandbox, opts)
 }
 
 // Compile is Load with the source given.
 func Compile(file, root, src string, sandbox bool) (*Program, error) {
+	return compileWith(file, root, src, sandbox, engine.Options{})
+}
+
+func compileWith(file, root, src string, sandbox bool, opts engine.Options) (*Program, error) {
 	if root == "" {
 		root = filepath.Dir(file)
 	}
@@ -73,26 +93,16 @@ func Compile(file, root, src string, sandbox bool) (*Program, error) {
 	if err != nil || strings.HasPrefix(name, "..") {
 		name = filepath.Base(file)
 	}
-	p := &Program{File: file, Name: filepath.ToSlash(name), Root: absRoot, Sandbox: sandbox}
-	switch strings.ToLower(filepath.Ext(file)) {
-	case ".js":
-		p.Lang = "js"
-		p.js, err = compileJS(p, src)
-	case ".lua":
-		p.Lang = "lua"
-		p.lua, err = compileLua(p, src)
-	default:
-		err = fmt.Errorf("unknown script type %q: want .js or .lua", filepath.Ext(file))
+	lang, ok := engine.ForFile(file)
+	if !ok {
+		return nil, &CompileError{Script: file, Err: fmt.Errorf("unknown script type %q: want %s", filepath.Ext(file), engine.ExtList())}
 	}
+	p := &Program{File: file, Name: filepath.ToSlash(name), Root: absRoot, Lang: lang.Name, Sandbox: sandbox}
+	p.compiled, err = lang.Compile(&engine.Source{File: file, Name: p.Name, Root: absRoot, Text: src, Sandbox: sandbox,
+		Options: opts, Dep: p.addDep})
 	if err != nil {
 		return nil, &CompileError{Script: file, Err: err}
 	}
+	p.CGIMode = p.compiled.CGIMode()
 	return p, nil
-}
-
-func (p *Program) newEngine(pool *Pool) (engine, error) {
-	if p.js != nil {
-		return newJSEngine(p, pool)
-	}
-	return newLuaEngine(p, pool)
 }

@@ -302,8 +302,8 @@ func (c *Config) validateRoute(i int, r RouteConfig, seen map[string]int) error 
 		if !fi.Mode().IsRegular() {
 			return c.errAt(t, "script", i, "%s is not a file", r.Script)
 		}
-		if ext := strings.ToLower(filepath.Ext(r.Script)); ext != ".js" && ext != ".lua" {
-			return c.errAt(t, "script", i, "%s: want a .js or .lua file", r.Script)
+		if !host.IsScript(r.Script) {
+			return c.errAt(t, "script", i, "%s: want a %s file", r.Script, strings.Join(host.ScriptExts(), ", "))
 		}
 	default:
 		fi, err := os.Stat(c.abs(r.Dir))

@@ -10,8 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/debug"
+	"scriptsrv/host"
 	"strings"
 )
 
@@ -100,9 +100,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // zeroConfig serves one script for every path on unix:fcgi.sock.
 func zeroConfig(script string) (*Config, error) {
-	ext := strings.ToLower(filepath.Ext(script))
-	if ext != ".js" && ext != ".lua" {
-		return nil, fmt.Errorf("%s: want a .js or .lua script", script)
+	if !host.IsScript(script) {
+		return nil, fmt.Errorf("%s: want a %s script", script, strings.Join(host.ScriptExts(), ", "))
 	}
 	if _, err := os.Stat(script); err != nil {
 		return nil, fmt.Errorf("%s: %w", script, friendly(err))

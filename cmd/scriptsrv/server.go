@@ -100,7 +100,7 @@ func checkDir(root string, sandbox bool) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if ext := filepath.Ext(p); ext == ".js" || ext == ".lua" {
+		if host.IsScript(p) {
 			_, err := host.Load(p, root, sandbox)
 			return err
 		}

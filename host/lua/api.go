@@ -1,79 +1,43 @@
-// luaapi.go: the script API for Lua: header/status/send/flush, print, a
-// host-backed io and os.getenv, and the lazy req table.
+// api.go: the parts of the script API that are Lua's own: print, a
+// host-backed io, os.getenv, and the lazy req table.
 
-package host
+package lua
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"scriptsrv/host/engine"
 )
 
-// req returns the current request or raises at the top level. Every host
-// function goes through it, on the interpreter's goroutine: the place to
-// record the stack of a request that has become slow.
-func (e *luaEngine) req() *reqState {
-	rs := e.cur
-	if rs == nil {
-		e.L.RaiseError("no request in progress (the top level runs once, at start)")
+// req returns the current request or raises at the top level, recording
+// the script's stack when the request has become slow.
+func (e *state) req() engine.Request {
+	r := e.cur
+	if r == nil {
+		e.L.RaiseError("%s", engine.ErrNoRequest.Error())
 	}
-	if rs.slow.Load() && rs.slowStack == "" {
-		rs.slowStack = e.traceback()
-	}
-	return rs
+	e.noteSlow()
+	return r
 }
 
-// traceback lists the Lua frames of the running script.
-func (e *luaEngine) traceback() string {
-	var b strings.Builder
-	for level := 1; level < 20; level++ {
-		dbg, ok := e.L.GetStack(level)
-		if !ok {
-			break
-		}
-		if _, err := e.L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine < 0 {
-			continue
-		}
-		name := dbg.Name
-		if name == "" {
-			name = "?"
-		}
-		fmt.Fprintf(&b, "\t%s:%d: in %s\n", dbg.Source, dbg.CurrentLine, name)
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func (e *luaEngine) check(err error) {
+func (e *state) check(err error) {
 	if err != nil {
 		e.L.RaiseError("%s", err.Error())
 	}
 }
 
-func (e *luaEngine) bindAPI() {
+func (e *state) bindAPI() {
 	L := e.L
 	set := func(t *lua.LTable, name string, f lua.LGFunction) { t.RawSetString(name, L.NewFunction(f)) }
 	g := L.G.Global
-	set(g, "header", func(L *lua.LState) int {
-		e.check(e.req().out.header(L.CheckString(1), L.CheckString(2)))
-		return 0
-	})
-	set(g, "status", func(L *lua.LState) int {
-		e.check(e.req().out.setStatus(L.CheckInt(1)))
-		return 0
-	})
-	set(g, "send", func(L *lua.LState) int {
-		e.check(e.send(L.Get(1)))
-		return 0
-	})
-	set(g, "flush", func(L *lua.LState) int {
-		e.check(e.req().out.flush())
-		return 0
-	})
 	set(g, "print", func(L *lua.LState) int {
 		var b strings.Builder
 		for i := 1; i <= L.GetTop(); i++ {
@@ -83,26 +47,31 @@ func (e *luaEngine) bindAPI() {
 			b.WriteString(L.ToStringMeta(L.Get(i)).String())
 		}
 		b.WriteByte('\n')
-		e.check(e.req().out.write([]byte(b.String())))
+		e.check(e.req().Write([]byte(b.String())))
 		return 0
 	})
 	e.bindIO()
 	osT := L.GetGlobal("os").(*lua.LTable)
 	set(osT, "getenv", func(L *lua.LState) int {
-		if v, ok := e.req().r.Params.Lookup(L.CheckString(1)); ok {
-			L.Push(lua.LString(v))
-		} else {
-			L.Push(lua.LNil)
+		name := L.CheckString(1)
+		if r := e.cur; r != nil {
+			if v, ok := r.Params().Lookup(name); ok {
+				L.Push(lua.LString(v))
+				return 1
+			}
 		}
+		if v, ok := e.interp.host.Env[name]; ok {
+			L.Push(lua.LString(v))
+			return 1
+		}
+		L.Push(lua.LNil)
 		return 1
 	})
-	e.reqMT = L.NewTable()
-	set(e.reqMT, "__index", e.reqIndex)
-	set(e.reqMT, "__newindex", func(L *lua.LState) int { L.RaiseError("req is read-only"); return 0 })
+	e.bindReq()
 }
 
 // bindIO builds io.write/read/lines and io.stdout/stderr over the request.
-func (e *luaEngine) bindIO() {
+func (e *state) bindIO() {
 	L := e.L
 	ioT, ok := L.GetGlobal("io").(*lua.LTable)
 	if !ok {
@@ -128,11 +97,9 @@ func (e *luaEngine) bindIO() {
 		L.SetMetatable(t, mt)
 		return t
 	}
-	stdoutWrite := func(b []byte) error { return e.req().out.write(b) }
+	stdoutWrite := func(b []byte) error { return e.req().Write(b) }
 	stderrWrite := func(b []byte) error {
-		rs := e.req()
-		rs.out.w.Stderr().Write(b)
-		e.pool.log.Info("stderr", "message", strings.TrimRight(string(b), "\n"))
+		e.req().Stderr(slog.LevelInfo, "stderr", b)
 		return nil
 	}
 	e.stdout = file(stdoutWrite, false)
@@ -151,7 +118,7 @@ func (e *luaEngine) bindIO() {
 
 // collect concatenates io.write's arguments from index from: strings and
 // numbers only, as real io.write takes.
-func (e *luaEngine) collect(L *lua.LState, from int) []byte {
+func (e *state) collect(L *lua.LState, from int) []byte {
 	var b []byte
 	for i := from; i <= L.GetTop(); i++ {
 		b = append(b, L.CheckString(i)...)
@@ -161,8 +128,8 @@ func (e *luaEngine) collect(L *lua.LState, from int) []byte {
 
 // read implements io.read / stdin:read with formats "a"/"*a", "l"/"*l",
 // "L", "n"/"*n" and byte counts, from argument index from.
-func (e *luaEngine) read(L *lua.LState, from int) int {
-	br := e.req().stdin()
+func (e *state) read(L *lua.LState, from int) int {
+	br := e.req().Body()
 	top := L.GetTop()
 	if top < from {
 		L.Push(e.readLine(br, false))
@@ -201,14 +168,14 @@ func (e *luaEngine) read(L *lua.LState, from int) int {
 	return n
 }
 
-func (e *luaEngine) readCount(br *bufio.Reader, n int) lua.LValue {
+func (e *state) readCount(br *bufio.Reader, n int) lua.LValue {
 	if n <= 0 {
 		if _, err := br.Peek(1); err != nil {
 			return lua.LNil
 		}
 		return lua.LString("")
 	}
-	s, err := e.req().readString(n, true)
+	s, err := e.req().ReadString(n, true)
 	if err == io.EOF {
 		return lua.LNil
 	}
@@ -216,7 +183,7 @@ func (e *luaEngine) readCount(br *bufio.Reader, n int) lua.LValue {
 	return lua.LString(s)
 }
 
-func (e *luaEngine) readLine(br *bufio.Reader, keepNL bool) lua.LValue {
+func (e *state) readLine(br *bufio.Reader, keepNL bool) lua.LValue {
 	line, err := br.ReadString('\n')
 	if err != nil && err != io.EOF {
 		e.check(err)
@@ -230,7 +197,7 @@ func (e *luaEngine) readLine(br *bufio.Reader, keepNL bool) lua.LValue {
 	return lua.LString(line)
 }
 
-func (e *luaEngine) readNumber(br *bufio.Reader) lua.LValue {
+func (e *state) readNumber(br *bufio.Reader) lua.LValue {
 	var s string
 	for {
 		b, err := br.ReadByte()
@@ -253,68 +220,68 @@ func (e *luaEngine) readNumber(br *bufio.Reader) lua.LValue {
 }
 
 // lines is io.lines(): an iterator over the body's lines.
-func (e *luaEngine) lines(L *lua.LState) int {
+func (e *state) lines(L *lua.LState) int {
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		L.Push(e.readLine(e.req().stdin(), false))
+		L.Push(e.readLine(e.req().Body(), false))
 		return 1
 	}))
 	return 1
 }
 
-// send is send(x): strings and numbers as they are, tables as JSON.
-func (e *luaEngine) send(v lua.LValue) error {
-	rs := e.req()
-	switch x := v.(type) {
-	case *lua.LNilType:
-		return rs.out.send(nil, "")
-	case *lua.LTable:
-		b, err := e.encodeJSON(x)
-		if err != nil {
-			return err
+// traceback lists the Lua frames of the running script.
+func (e *state) traceback() string {
+	var b strings.Builder
+	for level := 1; level < 20; level++ {
+		dbg, ok := e.L.GetStack(level)
+		if !ok {
+			break
 		}
-		return rs.out.send(b, "application/json")
-	case lua.LString:
-		return rs.out.send([]byte(x), "")
-	default:
-		return rs.out.send([]byte(e.L.ToStringMeta(v).String()), "")
+		if _, err := e.L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine < 0 {
+			continue
+		}
+		name := dbg.Name
+		if name == "" {
+			name = "?"
+		}
+		fmt.Fprintf(&b, "\t%s:%d: in %s\n", dbg.Source, dbg.CurrentLine, name)
 	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// reqIndex builds req's fields on first use and caches them in the table.
-func (e *luaEngine) reqIndex(L *lua.LState) int {
-	t := L.CheckTable(1)
-	k := L.CheckString(2)
-	rs := e.req()
-	var v lua.LValue = lua.LNil
-	switch k {
-	case "params":
-		p := L.CreateTable(0, len(rs.r.Params))
-		for _, x := range rs.r.Params {
-			p.RawSetString(x.Name, lua.LString(x.Value))
+// bindReq makes the metatable of req tables: fields are built on first use
+// and cached in the table.
+func (e *state) bindReq() {
+	L := e.L
+	fields, methods := engine.Req()
+	e.reqMethods = map[string]lua.LValue{}
+	for _, m := range methods {
+		if m.Lang == "" || m.Lang == "lua" {
+			e.reqMethods[m.LuaName()] = e.native("req", m, nil)
 		}
-		v = p
-	case "method":
-		v = lua.LString(rs.r.Params.Get("REQUEST_METHOD"))
-	case "path":
-		v = lua.LString(rs.requestPath())
-	case "query":
-		v = stringTable(L, rs.parsedQuery())
-	case "headers":
-		v = stringTable(L, rs.headers())
-	case "stdin":
-		v = e.stdin
 	}
-	if v != lua.LNil {
-		t.RawSetString(k, v)
-	}
-	L.Push(v)
-	return 1
-}
-
-func stringTable(L *lua.LState, m map[string]string) *lua.LTable {
-	t := L.CreateTable(0, len(m))
-	for k, v := range m {
-		t.RawSetString(k, lua.LString(v))
-	}
-	return t
+	e.reqMT = L.NewTable()
+	e.reqMT.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		k := L.CheckString(2)
+		r := e.req()
+		var v lua.LValue = lua.LNil
+		if k == "stdin" {
+			v = e.stdin
+		} else if m, ok := e.reqMethods[k]; ok {
+			v = m
+		} else {
+			for _, f := range fields {
+				if f.LuaName() == k {
+					v = e.toLua(f.Get(r), 1)
+					break
+				}
+			}
+		}
+		if v != lua.LNil {
+			t.RawSetString(k, v)
+		}
+		L.Push(v)
+		return 1
+	}))
+	e.reqMT.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int { L.RaiseError("req is read-only"); return 0 }))
 }

@@ -1,4 +1,4 @@
-// jsjson.go: send(object) as JSON without goja's JSON.stringify for the
+// json.go: send(object) as JSON without goja's JSON.stringify for the
 // common case — plain objects and arrays of strings, numbers and booleans —
 // with the very same output. goja quotes every string rune by rune through a
 // UTF-16 decoder; this appends ASCII strings in one pass. Anything else (a
@@ -7,39 +7,26 @@
 // has no toJSON method (toJSON is called here, with the right key). A cycle,
 // or a toJSON returning an object, sends the whole value to JSON.stringify.
 
-package host
+package js
 
 import (
 	"errors"
-	"reflect"
 	"strconv"
 
 	"github.com/dop251/goja"
 )
 
-var (
-	typeInt64   = reflect.TypeOf(int64(0))
-	typeFloat64 = reflect.TypeOf(float64(0))
-	typeBool    = reflect.TypeOf(false)
-	typeJSMap   = reflect.TypeOf(map[string]any(nil))
-	typeJSSlice = reflect.TypeOf([]any(nil))
-
-	typeBytes       = reflect.TypeOf([]byte(nil))
-	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
-	typePromise     = reflect.TypeOf((*goja.Promise)(nil))
-)
-
-// maxJSJSONDepth is where the encoder hands the rest to JSON.stringify.
-const maxJSJSONDepth = 64
+// maxFastJSONDepth is where the encoder hands the rest to JSON.stringify.
+const maxFastJSONDepth = 64
 
 // errWhole asks for the whole value to go to JSON.stringify: on a cycle, so
 // the script sees its TypeError; when toJSON returned an object, which the
 // specification does not check for toJSON again.
 var errWhole = errors.New("whole value to JSON.stringify")
 
-// jsJSON encodes one value; buf and stack are reused across requests.
-type jsJSON struct {
-	e     *jsEngine
+// jsonEncoder encodes one value; buf and stack are reused across requests.
+type jsonEncoder struct {
+	rt    *runtime
 	buf   []byte
 	stack []*goja.Object
 	busy  bool // encoding: a toJSON that calls send gets its own encoder
@@ -47,9 +34,9 @@ type jsJSON struct {
 
 // encode returns v as JSON text, or ok=false when JSON.stringify would
 // return undefined. The text is valid until the next encode.
-func (j *jsJSON) encode(v goja.Value) (b []byte, ok bool, err error) {
+func (j *jsonEncoder) encode(v goja.Value) (b []byte, ok bool, err error) {
 	if j.busy {
-		return (&jsJSON{e: j.e}).encode(v)
+		return (&jsonEncoder{rt: j.rt}).encode(v)
 	}
 	j.busy = true
 	defer func() { j.busy = false }()
@@ -64,12 +51,12 @@ func (j *jsJSON) encode(v goja.Value) (b []byte, ok bool, err error) {
 
 // value appends v, the property key of its holder; false means undefined
 // (a property left out, null in an array).
-func (j *jsJSON) value(v goja.Value, key string, depth int) (bool, error) {
+func (j *jsonEncoder) value(v goja.Value, key string, depth int) (bool, error) {
 	obj, isObj := v.(*goja.Object)
 	if isObj {
 		if toJSON, ok := goja.AssertFunction(obj.Get("toJSON")); ok {
 			var err error
-			if v, err = toJSON(obj, j.e.vm.ToValue(key)); err != nil {
+			if v, err = toJSON(obj, j.rt.vm.ToValue(key)); err != nil {
 				return false, err
 			}
 			if _, isObj = v.(*goja.Object); isObj {
@@ -114,13 +101,13 @@ func (j *jsJSON) value(v goja.Value, key string, depth int) (bool, error) {
 
 // object appends a plain object or array, or hands any other object to
 // JSON.stringify.
-func (j *jsJSON) object(obj *goja.Object, depth int) (bool, error) {
+func (j *jsonEncoder) object(obj *goja.Object, depth int) (bool, error) {
 	if _, callable := goja.AssertFunction(obj); callable {
 		return false, nil
 	}
 	class, typ := obj.ClassName(), obj.ExportType()
 	isArray := class == "Array" && typ == typeJSSlice
-	if !isArray && (class != "Object" || typ != typeJSMap) || depth >= maxJSJSONDepth {
+	if !isArray && (class != "Object" || typ != typeJSMap) || depth >= maxFastJSONDepth {
 		return j.stringify(obj)
 	}
 	for _, o := range j.stack {
@@ -161,7 +148,7 @@ func (j *jsJSON) object(obj *goja.Object, depth int) (bool, error) {
 	return true, nil
 }
 
-func (j *jsJSON) array(obj *goja.Object, depth int) error {
+func (j *jsonEncoder) array(obj *goja.Object, depth int) error {
 	n := obj.Get("length").ToInteger()
 	j.buf = append(j.buf, '[')
 	for i := range n {
@@ -182,8 +169,8 @@ func (j *jsJSON) array(obj *goja.Object, depth int) error {
 }
 
 // stringify appends JSON.stringify(v).
-func (j *jsJSON) stringify(v goja.Value) (bool, error) {
-	s, err := j.e.stringify(goja.Undefined(), v)
+func (j *jsonEncoder) stringify(v goja.Value) (bool, error) {
+	s, err := j.rt.stringify(goja.Undefined(), v)
 	if err != nil || goja.IsUndefined(s) {
 		return false, err
 	}

@@ -1,8 +1,8 @@
-// luajson.go: Lua's json module. Decoding goes through encoding/json's
+// json.go: Lua's json module. Decoding goes through encoding/json's
 // tokenizer; decoded objects and arrays are marked so {} and [] survive a
 // round trip, and null is json.null so [1,null,3] keeps its shape.
 
-package host
+package lua
 
 import (
 	"bytes"
@@ -17,15 +17,15 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-const maxJSONDepth = 1000
-
-// openJSON is the loader of require("json").
-func (e *luaEngine) openJSON(L *lua.LState) int {
+// openJSON makes the json module (require("json")).
+func (e *state) openJSON() *lua.LTable {
+	L := e.L
 	e.null = L.NewUserData()
 	nullMT := L.NewTable()
 	nullMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("null")); return 1 }))
 	L.SetMetatable(e.null, nullMT)
-	arrayMT, objectMT := L.NewTable(), L.NewTable()
+	e.arrayMT, e.objectMT = L.NewTable(), L.NewTable()
+	arrayMT, objectMT := e.arrayMT, e.objectMT
 	arrayMT.RawSetString("__jsontype", lua.LString("array"))
 	objectMT.RawSetString("__jsontype", lua.LString("object"))
 	mod := L.NewTable()
@@ -39,7 +39,7 @@ func (e *luaEngine) openJSON(L *lua.LState) int {
 		return 1
 	}))
 	mod.RawSetString("decode", L.NewFunction(func(L *lua.LState) int {
-		v, err := e.decodeJSON(L.CheckString(1), arrayMT, objectMT)
+		v, err := e.decodeJSON(L.CheckString(1))
 		if err != nil {
 			L.RaiseError("json.decode: %v", err)
 		}
@@ -56,14 +56,13 @@ func (e *luaEngine) openJSON(L *lua.LState) int {
 	}
 	mod.RawSetString("array", L.NewFunction(mark(arrayMT)))
 	mod.RawSetString("object", L.NewFunction(mark(objectMT)))
-	L.Push(mod)
-	return 1
+	return mod
 }
 
-func (e *luaEngine) decodeJSON(s string, arrayMT, objectMT *lua.LTable) (lua.LValue, error) {
+func (e *state) decodeJSON(s string) (lua.LValue, error) {
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	dec.UseNumber()
-	v, err := e.decodeValue(dec, arrayMT, objectMT, 0)
+	v, err := e.decodeValue(dec, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +72,8 @@ func (e *luaEngine) decodeJSON(s string, arrayMT, objectMT *lua.LTable) (lua.LVa
 	return v, nil
 }
 
-func (e *luaEngine) decodeValue(dec *json.Decoder, arrayMT, objectMT *lua.LTable, depth int) (lua.LValue, error) {
-	if depth > maxJSONDepth {
+func (e *state) decodeValue(dec *json.Decoder, depth int) (lua.LValue, error) {
+	if depth > maxDepth {
 		return nil, errors.New("nested too deeply")
 	}
 	tok, err := dec.Token()
@@ -97,22 +96,22 @@ func (e *luaEngine) decodeValue(dec *json.Decoder, arrayMT, objectMT *lua.LTable
 	}
 	tbl := e.L.NewTable()
 	if tok == json.Delim('[') {
-		e.L.SetMetatable(tbl, arrayMT)
+		tbl.Metatable = e.arrayMT
 		for i := 1; dec.More(); i++ {
-			v, err := e.decodeValue(dec, arrayMT, objectMT, depth+1)
+			v, err := e.decodeValue(dec, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			tbl.RawSetInt(i, v)
 		}
 	} else {
-		e.L.SetMetatable(tbl, objectMT)
+		tbl.Metatable = e.objectMT
 		for dec.More() {
 			k, err := dec.Token()
 			if err != nil {
 				return nil, err
 			}
-			v, err := e.decodeValue(dec, arrayMT, objectMT, depth+1)
+			v, err := e.decodeValue(dec, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -126,7 +125,7 @@ func (e *luaEngine) decodeValue(dec *json.Decoder, arrayMT, objectMT *lua.LTable
 // encodeJSON encodes a Lua value. A table is an array when it is marked as
 // one (json.array, or decoded from one) or when its keys are exactly 1..n
 // with n > 0; otherwise an object with sorted keys. An empty table is {}.
-func (e *luaEngine) encodeJSON(v lua.LValue) ([]byte, error) {
+func (e *state) encodeJSON(v lua.LValue) ([]byte, error) {
 	enc := jsonEncoder{null: e.null, L: e.L, visiting: map[*lua.LTable]bool{}}
 	if err := enc.value(v, 0); err != nil {
 		return nil, err
@@ -142,7 +141,7 @@ type jsonEncoder struct {
 }
 
 func (j *jsonEncoder) value(v lua.LValue, depth int) error {
-	if depth > maxJSONDepth {
+	if depth > maxDepth {
 		return errors.New("nested too deeply")
 	}
 	switch x := v.(type) {

@@ -1,4 +1,4 @@
-package host
+package js
 
 import (
 	"fmt"
@@ -8,17 +8,17 @@ import (
 )
 
 // newJSONEngine is a bare interpreter with the encoder wired as in newJSEngine.
-func newJSONEngine(t testing.TB) *jsEngine {
+func newJSONEngine(t testing.TB) *runtime {
 	vm := goja.New()
-	e := &jsEngine{vm: vm}
+	e := &runtime{vm: vm}
 	e.stringify, _ = goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("stringify"))
-	e.json.e = e
+	e.json.rt = e
 	return e
 }
 
 // sameAsStringify checks that the encoder gives exactly what
 // JSON.stringify(v) gives: the same text, the same undefined, the same error.
-func sameAsStringify(t testing.TB, e *jsEngine, src string, v goja.Value) {
+func sameAsStringify(t testing.TB, e *runtime, src string, v goja.Value) {
 	t.Helper()
 	want, wantErr := e.stringify(goja.Undefined(), v)
 	got, ok, err := e.json.encode(v)

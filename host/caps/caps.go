@@ -1,0 +1,27 @@
+// Package caps holds what scripts may call, written once over
+// engine-neutral values (package host/engine) and bound by every engine:
+// the script API of SCRIPT_API.md (header, status, send, flush, the req
+// fields) and the platform of PLATFORM.md (kv, …).
+//
+// A capability is one file: a Module (or fields of req) defined in init.
+// Server-wide state a capability needs (the kv store) is in [Platform],
+// which the server makes once and every interpreter shares.
+package caps
+
+import (
+	"scriptsrv/host/engine"
+)
+
+// Platform is the server-wide state of the capabilities. The zero value
+// serves scripts that use none of them.
+type Platform struct {
+}
+
+// platform returns the Platform of a call's interpreter (a zero one when
+// the server gave none).
+func platform(c *engine.Call) *Platform {
+	if p, ok := c.Host.Platform.(*Platform); ok && p != nil {
+		return p
+	}
+	return &Platform{}
+}

@@ -1,0 +1,459 @@
+// capability.go: what scripts may call, declared once over engine-neutral
+// values and bound by every engine.
+
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Module is a group of functions bound under one global.
+type Module struct {
+	// Name is the global the functions are bound under ("kv"), or "" for
+	// globals of their own (header, send).
+	Name string
+	// Lang binds the module in one language only ("js", "lua"); "" in all.
+	Lang  string
+	Funcs []*Func
+}
+
+// Func is one function scripts call.
+type Func struct {
+	// Name is how JavaScript calls it (camelCase).
+	Name string
+	// Lua is how Lua calls it; "" means Name in snake_case.
+	Lua string
+	// Lang binds it in one language only; "" in all.
+	Lang string
+	// Params name the positional parameters, for messages.
+	Params []string
+	// Options are named options after the parameters: a JS object
+	// ({ttl: 5}); in Lua positional arguments or a table with snake_case
+	// keys, as LuaOptions says.
+	Options    []string
+	LuaOptions OptionStyle
+	// Fallible makes Lua return nil, err on failure instead of raising,
+	// as Lua I/O calls do; JavaScript always throws.
+	Fallible bool
+	// Async makes the JavaScript call return a Promise: Do runs on another
+	// goroutine, with its arguments already converted (Args.Value only),
+	// and must not call back into the script. In Lua the script waits.
+	Async bool
+	// TopLevel allows calls with no request in progress (c.Req is nil).
+	TopLevel bool
+	// Do does the call. Its error is thrown (named after the call); a
+	// *Fatal error stops the script.
+	Do func(c *Call, a *Args) (any, error)
+}
+
+// OptionStyle is how Lua passes a function's options.
+type OptionStyle uint8
+
+const (
+	// OptionsPositional: kv.set(k, v, ttl) — each option an argument.
+	OptionsPositional OptionStyle = iota
+	// OptionsTable: set_cookie(n, v, {max_age = 60}) — one table.
+	OptionsTable
+)
+
+// LuaName is how Lua spells the function.
+func (f *Func) LuaName() string { return luaName(f.Name, f.Lua) }
+
+// NameIn is the function's name in a language.
+func (f *Func) NameIn(lang string) string {
+	if lang == "lua" {
+		return f.LuaName()
+	}
+	return f.Name
+}
+
+var (
+	modMu   sync.RWMutex
+	modules []*Module
+)
+
+// Define registers a module; engines bind it into every interpreter they
+// start afterwards. Defining a module of an existing name adds its
+// functions to it.
+func Define(m *Module) {
+	modMu.Lock()
+	defer modMu.Unlock()
+	modules = append(modules, m)
+}
+
+// Modules returns the modules bound in lang.
+func Modules(lang string) []*Module {
+	modMu.RLock()
+	defer modMu.RUnlock()
+	out := make([]*Module, 0, len(modules))
+	for _, m := range modules {
+		if m.Lang == "" || m.Lang == lang {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Call is one call of a Func.
+type Call struct {
+	Req  Request // nil at the top level
+	Host *Host
+	Lang string
+	Func *Func
+	// Module is the name the function is bound under ("kv"; "" for a
+	// global; an Object's Name for a method).
+	Module string
+}
+
+// Name is the call as the script wrote it: "kv.get", "set_cookie".
+func (c *Call) Name() string {
+	n := c.Func.NameIn(c.Lang)
+	if c.Module != "" {
+		return c.Module + "." + n
+	}
+	return n
+}
+
+// Context is the request's context, or context.Background at the top
+// level.
+func (c *Call) Context() context.Context {
+	if c.Req == nil {
+		return context.Background()
+	}
+	return c.Req.Context()
+}
+
+// Errorf returns an error naming the call.
+func (c *Call) Errorf(format string, args ...any) error {
+	return &CallError{Call: c.Name(), Err: fmt.Errorf(format, args...)}
+}
+
+// CallError is an error of a host function, named after the call.
+type CallError struct {
+	Call string
+	Err  error
+}
+
+func (e *CallError) Error() string { return e.Call + ": " + e.Err.Error() }
+
+func (e *CallError) Unwrap() error { return e.Err }
+
+// Named makes err name the call, unless it already names one.
+func (c *Call) Named(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *CallError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if f, ok := err.(*Fatal); ok {
+		return &Fatal{Err: c.Named(f.Err)}
+	}
+	return &CallError{Call: c.Name(), Err: err}
+}
+
+// ErrNoRequest is the error of a request function called at the top level.
+var ErrNoRequest = errors.New("no request in progress (the top level runs once, at start)")
+
+// LangName returns the name a function has in the call's language.
+func (c *Call) LangName(js string) string {
+	if c.Lang == "lua" {
+		return SnakeCase(js)
+	}
+	return js
+}
+
+// Invoke runs f for a call: the request check, then Do, with its error
+// named after the call.
+func Invoke(c *Call, a *Args) (any, error) {
+	if c.Req == nil && !c.Func.TopLevel {
+		return nil, c.Named(ErrNoRequest)
+	}
+	a.call = c
+	v, err := c.Func.Do(c, a)
+	if err == nil {
+		err = a.err
+	}
+	return v, c.Named(err)
+}
+
+// ArgSource is an engine's view of the arguments of one call. Indexes
+// start at 0; past the last argument Kind is KindUndefined.
+type ArgSource interface {
+	Len() int
+	Kind(i int) Kind
+	// String is the text of a string or number argument.
+	String(i int) string
+	Number(i int) float64
+	Bool(i int) bool
+	// Bytes is the content of a string or bytes argument, valid while the
+	// call runs.
+	Bytes(i int) []byte
+	// Value converts an argument to a neutral value.
+	Value(i int) (any, error)
+	// JSON encodes an argument as the language's JSON encoder does; ok is
+	// false when that gives nothing (JSON.stringify of a function).
+	JSON(i int) (b []byte, ok bool, err error)
+	// Func is a function argument.
+	Func(i int) Callable
+	// Field is a property of an object argument, converted.
+	Field(i int, key string) (any, bool, error)
+	// FieldNames lists an object argument's keys.
+	FieldNames(i int) []string
+}
+
+// Args reads a call's arguments with checks that name the call and the
+// parameter. The first error sticks: later reads return zero values, and
+// Invoke returns it if Do did not fail otherwise.
+type Args struct {
+	Src  ArgSource
+	call *Call
+	err  error
+}
+
+// Err is the first error reading the arguments.
+func (a *Args) Err() error { return a.err }
+
+// Len is the number of arguments passed.
+func (a *Args) Len() int { return a.Src.Len() }
+
+// Kind is the kind of argument i.
+func (a *Args) Kind(i int) Kind { return a.Src.Kind(i) }
+
+// Has reports an argument i that is neither absent nor null.
+func (a *Args) Has(i int) bool { return a.Src.Kind(i) > KindNull }
+
+func (a *Args) fail(i int, want string) {
+	if a.err != nil {
+		return
+	}
+	name := ""
+	if a.call != nil && i < len(a.call.Func.Params) {
+		name = " (" + strings.TrimSuffix(a.call.Func.Params[i], "?") + ")"
+	}
+	a.err = fmt.Errorf("argument %d%s: want %s, got %s", i+1, name, want, a.Src.Kind(i))
+}
+
+// String reads a string argument (a number is taken as its text).
+func (a *Args) String(i int) string {
+	switch a.Src.Kind(i) {
+	case KindString, KindNumber:
+		return a.Src.String(i)
+	}
+	a.fail(i, "a string")
+	return ""
+}
+
+// OptString reads an optional string argument.
+func (a *Args) OptString(i int, def string) string {
+	if !a.Has(i) {
+		return def
+	}
+	return a.String(i)
+}
+
+// Number reads a number argument.
+func (a *Args) Number(i int) float64 {
+	if a.Src.Kind(i) == KindNumber {
+		return a.Src.Number(i)
+	}
+	a.fail(i, "a number")
+	return 0
+}
+
+// OptNumber reads an optional number argument.
+func (a *Args) OptNumber(i int, def float64) float64 {
+	if !a.Has(i) {
+		return def
+	}
+	return a.Number(i)
+}
+
+// Int reads a whole-number argument.
+func (a *Args) Int(i int) int {
+	f := a.Number(i)
+	if f != float64(int64(f)) && a.err == nil {
+		a.fail(i, "a whole number")
+	}
+	return int(f)
+}
+
+// Bool reads a boolean argument (absent or null is false).
+func (a *Args) Bool(i int) bool {
+	switch a.Src.Kind(i) {
+	case KindUndefined, KindNull:
+		return false
+	case KindBool:
+		return a.Src.Bool(i)
+	}
+	a.fail(i, "a boolean")
+	return false
+}
+
+// Bytes reads a string or bytes argument; valid while the call runs.
+func (a *Args) Bytes(i int) []byte {
+	switch a.Src.Kind(i) {
+	case KindString, KindBytes, KindNumber:
+		return a.Src.Bytes(i)
+	}
+	a.fail(i, "a string or bytes")
+	return nil
+}
+
+// Value reads any argument as a neutral value.
+func (a *Args) Value(i int) any {
+	v, err := a.Src.Value(i)
+	if err != nil && a.err == nil {
+		a.err = fmt.Errorf("argument %d: %w", i+1, err)
+	}
+	return v
+}
+
+// JSON reads any argument as JSON text.
+func (a *Args) JSON(i int) ([]byte, bool) {
+	b, ok, err := a.Src.JSON(i)
+	if err != nil && a.err == nil {
+		a.err = err
+	}
+	return b, ok
+}
+
+// Func reads a function argument.
+func (a *Args) Func(i int) Callable {
+	if a.Src.Kind(i) == KindFunc {
+		return a.Src.Func(i)
+	}
+	a.fail(i, "a function")
+	return nil
+}
+
+// Opt reads a named option (nil if not given). Unknown option names in a
+// JS object or Lua table are an error naming them.
+func (a *Args) Opt(name string) any {
+	f := a.call.Func
+	base := len(f.Params)
+	if a.call.Lang == "lua" && f.LuaOptions == OptionsPositional {
+		i := base
+		for j, o := range f.Options {
+			if o == name {
+				i = base + j
+			}
+		}
+		if !a.Has(i) {
+			return nil
+		}
+		return a.Value(i)
+	}
+	switch a.Src.Kind(base) {
+	case KindUndefined, KindNull:
+		return nil
+	case KindObject:
+	default:
+		a.fail(base, "an options "+map[bool]string{true: "table", false: "object"}[a.call.Lang == "lua"])
+		return nil
+	}
+	a.checkOptionNames(base)
+	key := name
+	if a.call.Lang == "lua" {
+		key = SnakeCase(name)
+	}
+	v, ok, err := a.Src.Field(base, key)
+	if err != nil && a.err == nil {
+		a.err = fmt.Errorf("option %s: %w", key, err)
+	}
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+func (a *Args) checkOptionNames(i int) {
+	f := a.call.Func
+	for _, k := range a.Src.FieldNames(i) {
+		known := false
+		for _, o := range f.Options {
+			if k == o || a.call.Lang == "lua" && k == SnakeCase(o) {
+				known = true
+			}
+		}
+		if !known && a.err == nil {
+			want := make([]string, len(f.Options))
+			for j, o := range f.Options {
+				want[j] = f.Options[j]
+				if a.call.Lang == "lua" {
+					want[j] = SnakeCase(o)
+				}
+			}
+			a.err = fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(want, ", "))
+		}
+	}
+}
+
+// OptNumberOf reads a numeric option, or def.
+func (a *Args) OptNumberOf(name string, def float64) float64 {
+	switch v := a.Opt(name).(type) {
+	case nil:
+		return def
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	default:
+		if a.err == nil {
+			a.err = fmt.Errorf("option %s: want a number, got %T", a.call.LangName(name), v)
+		}
+		return def
+	}
+}
+
+// Lookup finds a defined function by module and JS name.
+func Lookup(module, name string) (*Func, bool) {
+	modMu.RLock()
+	defer modMu.RUnlock()
+	for _, m := range modules {
+		if m.Name != module {
+			continue
+		}
+		for _, f := range m.Funcs {
+			if f.Name == name {
+				return f, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// ReqField is a field of the req object handle receives.
+type ReqField struct {
+	Name string // as JavaScript reads it
+	Lua  string // as Lua reads it; "" means Name in snake_case
+	Get  func(r Request) any
+}
+
+// LuaName is how Lua spells the field.
+func (f ReqField) LuaName() string { return luaName(f.Name, f.Lua) }
+
+var (
+	reqFields  []ReqField
+	reqMethods []*Func
+)
+
+// DefineReq adds fields and methods to req. Engines add stdin themselves.
+func DefineReq(fields []ReqField, methods ...*Func) {
+	modMu.Lock()
+	defer modMu.Unlock()
+	reqFields = append(reqFields, fields...)
+	reqMethods = append(reqMethods, methods...)
+}
+
+// Req returns req's fields and methods.
+func Req() ([]ReqField, []*Func) {
+	modMu.RLock()
+	defer modMu.RUnlock()
+	return reqFields, reqMethods
+}

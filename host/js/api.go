@@ -1,0 +1,170 @@
+// api.go: the parts of the script API that are JavaScript's own: console,
+// the CGI-style params and stdin globals, the stdin object and req.
+
+package js
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja_nodejs/console"
+
+	"scriptsrv/host/engine"
+)
+
+// bindAPI binds console, stdin and params, and prepares req.
+func (rt *runtime) bindAPI() error {
+	vm := rt.vm
+	m := vm.NewObject()
+	m.Set("exports", vm.NewObject())
+	console.RequireWithPrinter(printer{rt})(vm, m)
+	vm.Set("console", m.Get("exports"))
+	rt.stdin = rt.newStdin()
+	rt.bindReq()
+	g := vm.GlobalObject()
+	getter := func(f func() goja.Value) goja.Value {
+		return vm.ToValue(func(goja.FunctionCall) goja.Value {
+			if rt.cur == nil {
+				return goja.Undefined()
+			}
+			return f()
+		})
+	}
+	if err := g.DefineAccessorProperty("params", getter(func() goja.Value {
+		return rt.toJS(engine.ParamsMap(rt.cur.Params()), 1)
+	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+		return err
+	}
+	return g.DefineAccessorProperty("stdin", getter(func() goja.Value { return rt.stdin }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+}
+
+// printer is console's output: the server log and, during a request, the
+// web server's error log.
+type printer struct{ rt *runtime }
+
+func (p printer) Log(s string)   { p.rt.print(slog.LevelInfo, "console.log", s) }
+func (p printer) Warn(s string)  { p.rt.print(slog.LevelWarn, "console.warn", s) }
+func (p printer) Error(s string) { p.rt.print(slog.LevelError, "console.error", s) }
+
+func (rt *runtime) print(level slog.Level, msg, s string) {
+	if rt.cur != nil {
+		rt.cur.Stderr(level, msg, []byte(s+"\n"))
+		return
+	}
+	rt.interp.host.Logger.Log(context.Background(), level, msg, "message", s)
+}
+
+// newStdin is the stdin object: read([n]) as a string, readBytes([n]) as
+// an ArrayBuffer; "" (or an empty buffer) at the end of the body.
+func (rt *runtime) newStdin() *goja.Object {
+	vm := rt.vm
+	request := func() engine.Request {
+		if rt.cur == nil {
+			rt.throw(engine.ErrNoRequest)
+		}
+		rt.noteSlow()
+		return rt.cur
+	}
+	check := func(err error) {
+		if err != nil && err != io.EOF {
+			rt.throw(err)
+		}
+	}
+	o := vm.NewObject()
+	o.Set("read", func(c goja.FunctionCall) goja.Value {
+		r := request()
+		if n := c.Argument(0); !goja.IsUndefined(n) && !goja.IsNull(n) {
+			s, err := r.ReadString(int(n.ToInteger()), false)
+			check(err)
+			return vm.ToValue(s)
+		}
+		b, err := r.ReadAll()
+		check(err)
+		return vm.ToValue(string(b))
+	})
+	o.Set("readBytes", func(c goja.FunctionCall) goja.Value {
+		r := request()
+		var b []byte
+		var err error
+		if n := c.Argument(0); !goja.IsUndefined(n) && !goja.IsNull(n) {
+			b, err = r.ReadBytes(int(n.ToInteger()))
+		} else {
+			b, err = r.ReadAll()
+		}
+		check(err)
+		if b == nil {
+			b = []byte{}
+		}
+		return vm.ToValue(vm.NewArrayBuffer(b))
+	})
+	return o
+}
+
+// reqBinding is what every req object of a runtime shares.
+type reqBinding struct {
+	fields  []engine.ReqField
+	methods map[string]goja.Value
+	keys    []string
+}
+
+func (rt *runtime) bindReq() {
+	fields, methods := engine.Req()
+	b := reqBinding{fields: fields, methods: map[string]goja.Value{}}
+	for _, f := range fields {
+		b.keys = append(b.keys, f.Name)
+	}
+	b.keys = append(b.keys, "stdin")
+	for _, m := range methods {
+		if m.Lang == "" || m.Lang == "js" {
+			b.methods[m.Name] = rt.native("req", m)
+			b.keys = append(b.keys, m.Name)
+		}
+	}
+	rt.req = b
+}
+
+// jsReq is req: read-only and lazy, so a request costs only what the script
+// looks at.
+type jsReq struct {
+	rt   *runtime
+	r    engine.Request
+	vals [8]goja.Value // converted fields, by index
+}
+
+func (q *jsReq) Get(k string) goja.Value {
+	if k == "stdin" {
+		return q.rt.stdin
+	}
+	for i, f := range q.rt.req.fields {
+		if f.Name != k {
+			continue
+		}
+		if i < len(q.vals) && q.vals[i] != nil {
+			return q.vals[i]
+		}
+		q.rt.noteSlow()
+		v := q.rt.toJS(f.Get(q.r), 1)
+		if i < len(q.vals) {
+			q.vals[i] = v
+		}
+		return v
+	}
+	if m, ok := q.rt.req.methods[k]; ok {
+		return m
+	}
+	return nil
+}
+
+func (q *jsReq) Set(string, goja.Value) bool { return false }
+func (q *jsReq) Has(k string) bool {
+	for _, x := range q.rt.req.keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+func (q *jsReq) Delete(string) bool { return false }
+func (q *jsReq) Keys() []string     { return q.rt.req.keys }

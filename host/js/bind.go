@@ -1,0 +1,290 @@
+// bind.go: a goja.Runtime with every capability bound, and the call path
+// from a script into a capability's Go function.
+
+package js
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+
+	"scriptsrv/host/engine"
+)
+
+// runtime is one goja.Runtime with the script API bound.
+type runtime struct {
+	interp *interp
+	vm     *goja.Runtime
+	cur    engine.Request // nil outside a request
+	handle goja.Callable
+
+	stringify, parse goja.Callable
+	json             jsonEncoder
+	stdin            *goja.Object
+	req              reqBinding
+
+	frames []*frame // call frames of capability calls in progress
+	depth  int
+}
+
+// frame is one capability call's state, reused: no allocation per call.
+type frame struct {
+	call engine.Call
+	args engine.Args
+	src  jsArgs
+}
+
+func newRuntime(in *interp) (*runtime, error) {
+	vm := goja.New()
+	vm.SetMaxCallStackSize(maxCallDepth)
+	vm.SetParserOptions(parser.WithDisableSourceMaps)
+	rt := &runtime{interp: in, vm: vm}
+	rt.json.rt = rt
+	in.prog.registry.Enable(vm)
+	stringify, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("stringify"))
+	parse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
+	rt.stringify, rt.parse = stringify, parse
+	if err := rt.bindModules(); err != nil {
+		return nil, err
+	}
+	if err := rt.bindAPI(); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// bindModules binds every capability module: globals, or an object per
+// module name ("kv", "crypto.subtle").
+func (rt *runtime) bindModules() error {
+	g := rt.vm.GlobalObject()
+	for _, m := range engine.Modules("js") {
+		target := g
+		if m.Name != "" {
+			target = rt.objectAt(m.Name)
+		}
+		for _, f := range m.Funcs {
+			if f.Lang != "" && f.Lang != "js" {
+				continue
+			}
+			if err := target.Set(f.Name, rt.native(m.Name, f)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// objectAt returns the global object at a dotted path, making it.
+func (rt *runtime) objectAt(path string) *goja.Object {
+	obj := rt.vm.GlobalObject()
+	for _, part := range strings.Split(path, ".") {
+		v := obj.Get(part)
+		next, ok := v.(*goja.Object)
+		if !ok {
+			next = rt.vm.NewObject()
+			obj.Set(part, next)
+		}
+		obj = next
+	}
+	return obj
+}
+
+// native makes f callable from JavaScript.
+func (rt *runtime) native(module string, f *engine.Func) goja.Value {
+	return rt.vm.ToValue(func(c goja.FunctionCall) goja.Value {
+		return rt.invoke(module, f, c.Arguments)
+	})
+}
+
+// invoke calls f with args on the runtime's goroutine.
+func (rt *runtime) invoke(module string, f *engine.Func, args []goja.Value) goja.Value {
+	rt.noteSlow()
+	if rt.depth == len(rt.frames) {
+		rt.frames = append(rt.frames, &frame{})
+	}
+	fr := rt.frames[rt.depth]
+	rt.depth++
+	defer func() { rt.depth-- }()
+	fr.src = jsArgs{rt: rt, args: args}
+	fr.call = engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module}
+	fr.args = engine.Args{Src: &fr.src}
+	v, err := engine.Invoke(&fr.call, &fr.args)
+	fr.src.args = nil
+	if err != nil {
+		rt.throw(err)
+	}
+	return rt.toJS(v, 0)
+}
+
+// noteSlow records the script's stack once a request has passed slow_log:
+// every host call goes through here, on the runtime's goroutine.
+func (rt *runtime) noteSlow() {
+	if r := rt.cur; r != nil && r.Slow() {
+		r.SetStack(rt.stack())
+	}
+}
+
+// throw raises err in the script: a JS Error it can catch, or, for a
+// *engine.Fatal, an interrupt it cannot.
+func (rt *runtime) throw(err error) {
+	var fatal *engine.Fatal
+	if errors.As(err, &fatal) {
+		rt.vm.Interrupt(fatal.Err)
+		panic(rt.vm.NewGoError(fatal.Err)) // unwinds to the interrupt check
+	}
+	panic(rt.vm.NewGoError(err))
+}
+
+// sendValue sends a value handle returned, as send(v) would.
+func (rt *runtime) sendValue(v goja.Value) (err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			if ex, ok := x.(*goja.Object); ok {
+				err = errors.New(ex.String())
+				return
+			}
+			panic(x)
+		}
+	}()
+	send, ok := engine.Lookup("", "send")
+	if !ok {
+		return errors.New("no send function")
+	}
+	rt.invoke("", send, []goja.Value{v})
+	return nil
+}
+
+var (
+	typeInt64       = reflect.TypeOf(int64(0))
+	typeFloat64     = reflect.TypeOf(float64(0))
+	typeBool        = reflect.TypeOf(false)
+	typeJSMap       = reflect.TypeOf(map[string]any(nil))
+	typeJSSlice     = reflect.TypeOf([]any(nil))
+	typeBytes       = reflect.TypeOf([]byte(nil))
+	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
+	typePromise     = reflect.TypeOf((*goja.Promise)(nil))
+)
+
+// jsArgs is the engine's view of one call's arguments.
+type jsArgs struct {
+	rt   *runtime
+	args []goja.Value
+}
+
+func (a *jsArgs) at(i int) goja.Value {
+	if i < 0 || i >= len(a.args) {
+		return goja.Undefined()
+	}
+	return a.args[i]
+}
+
+func (a *jsArgs) Len() int               { return len(a.args) }
+func (a *jsArgs) Kind(i int) engine.Kind { return kindOf(a.at(i)) }
+
+func kindOf(v goja.Value) engine.Kind {
+	switch {
+	case v == nil || goja.IsUndefined(v):
+		return engine.KindUndefined
+	case goja.IsNull(v):
+		return engine.KindNull
+	case goja.IsString(v):
+		return engine.KindString
+	case goja.IsNumber(v):
+		return engine.KindNumber
+	}
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		if v.ExportType() == typeBool {
+			return engine.KindBool
+		}
+		return engine.KindOther
+	}
+	if _, ok := goja.AssertFunction(obj); ok {
+		return engine.KindFunc
+	}
+	switch obj.ExportType() {
+	case typeArrayBuffer, typeBytes:
+		return engine.KindBytes
+	}
+	return engine.KindObject
+}
+
+func (a *jsArgs) String(i int) string  { return a.at(i).String() }
+func (a *jsArgs) Number(i int) float64 { return a.at(i).ToFloat() }
+func (a *jsArgs) Bool(i int) bool      { return a.at(i).ToBoolean() }
+func (a *jsArgs) Bytes(i int) []byte   { return bytesOf(a.at(i)) }
+
+// bytesOf reads a string, ArrayBuffer or typed array.
+func bytesOf(v goja.Value) []byte {
+	if goja.IsString(v) {
+		return []byte(v.String())
+	}
+	switch x := v.Export().(type) {
+	case goja.ArrayBuffer:
+		return x.Bytes()
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return []byte(v.String())
+}
+
+func (a *jsArgs) Value(i int) (any, error) { return a.rt.fromJS(a.at(i), 0) }
+
+func (a *jsArgs) JSON(i int) ([]byte, bool, error) { return a.rt.json.encode(a.at(i)) }
+
+func (a *jsArgs) Func(i int) engine.Callable {
+	fn, _ := goja.AssertFunction(a.at(i))
+	return &jsCallable{rt: a.rt, fn: fn, v: a.at(i)}
+}
+
+func (a *jsArgs) Field(i int, key string) (any, bool, error) {
+	obj, ok := a.at(i).(*goja.Object)
+	if !ok {
+		return nil, false, nil
+	}
+	v := obj.Get(key)
+	if v == nil || goja.IsUndefined(v) {
+		return nil, false, nil
+	}
+	x, err := a.rt.fromJS(v, 0)
+	return x, true, err
+}
+
+func (a *jsArgs) FieldNames(i int) []string {
+	if obj, ok := a.at(i).(*goja.Object); ok {
+		return obj.Keys()
+	}
+	return nil
+}
+
+// jsCallable is a script function Go calls back.
+type jsCallable struct {
+	rt *runtime
+	fn goja.Callable
+	v  goja.Value
+}
+
+func (c *jsCallable) Call(args ...any) (any, error) {
+	vals := make([]goja.Value, len(args))
+	for i, a := range args {
+		vals[i] = c.rt.toJS(a, 1)
+	}
+	v, err := c.fn(goja.Undefined(), vals...)
+	if err != nil {
+		var ie *goja.InterruptedError
+		if errors.As(err, &ie) {
+			cause, _ := ie.Value().(error)
+			if cause == nil {
+				cause = errors.New("interrupted")
+			}
+			return nil, &engine.Fatal{Err: cause} // the request is over
+		}
+		return nil, errors.New(c.rt.scriptError(err).Error())
+	}
+	return engine.Native{V: v}, nil
+}

@@ -1,0 +1,270 @@
+// Package js runs JavaScript scripts on goja: it registers the "js"
+// language with package engine, compiles a script once, and starts one
+// goja.Runtime per interpreter with every capability bound.
+//
+// In handler mode the runtime is warm: the top level ran once and handle
+// runs per request. In CGI mode (no handle) each request gets a fresh
+// runtime, so nothing a request does — globals, prototypes, replaced
+// built-ins — is seen by the next.
+//
+// Not supported: ES modules (import/export) and timers.
+package js
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/parser"
+	"github.com/dop251/goja_nodejs/require"
+
+	"scriptsrv/host/engine"
+)
+
+func init() {
+	engine.Register(&engine.Language{Name: "js", Exts: []string{".js"}, Compile: compile})
+}
+
+// maxCallDepth bounds recursion: deeper is a clean 500, not a runaway.
+const maxCallDepth = 10000
+
+// program is a compiled script.
+type program struct {
+	src      *engine.Source
+	main     *goja.Program
+	cgi      bool
+	registry *require.Registry
+}
+
+func compile(src *engine.Source) (engine.Program, error) {
+	tree, err := goja.Parse(src.Name, src.Text, parser.WithDisableSourceMaps)
+	if err != nil {
+		return nil, err
+	}
+	p := &program{src: src, cgi: !definesHandle(tree)}
+	if p.cgi {
+		// A function wrapper (on line 1, so line numbers hold) keeps
+		// top-level let/const local to the run.
+		if tree, err = goja.Parse(src.Name, "(function(){"+src.Text+"\n})()", parser.WithDisableSourceMaps); err != nil {
+			return nil, err
+		}
+	}
+	if p.main, err = goja.CompileAST(tree, false); err != nil {
+		return nil, err
+	}
+	p.registry = newRegistry(src.Root, src.Dep)
+	return p, nil
+}
+
+func (p *program) CGIMode() bool { return p.cgi }
+
+// definesHandle looks for a top-level handle: a function declaration, a
+// var/let/const, or an assignment.
+func definesHandle(prog *ast.Program) bool {
+	isHandle := func(t ast.BindingTarget) bool {
+		id, ok := t.(*ast.Identifier)
+		return ok && id.Name == "handle"
+	}
+	for _, st := range prog.Body {
+		switch s := st.(type) {
+		case *ast.FunctionDeclaration:
+			if s.Function.Name != nil && s.Function.Name.Name == "handle" {
+				return true
+			}
+		case *ast.VariableStatement:
+			for _, b := range s.List {
+				if isHandle(b.Target) {
+					return true
+				}
+			}
+		case *ast.LexicalDeclaration:
+			for _, b := range s.List {
+				if isHandle(b.Target) {
+					return true
+				}
+			}
+		case *ast.ExpressionStatement:
+			if a, ok := s.Expression.(*ast.AssignExpression); ok {
+				switch l := a.Left.(type) {
+				case *ast.Identifier:
+					if l.Name == "handle" {
+						return true
+					}
+				case *ast.DotExpression:
+					if l.Identifier.Name == "handle" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// interp is one interpreter: a warm runtime in handler mode, a runtime per
+// request in CGI mode.
+type interp struct {
+	prog *program
+	host *engine.Host
+	rt   atomic.Pointer[runtime]
+	// stop is the cause of an Interrupt, kept for a CGI-mode runtime that
+	// starts after it.
+	stop atomic.Pointer[error]
+}
+
+func (p *program) NewInterpreter(h *engine.Host) (engine.Interpreter, error) {
+	in := &interp{prog: p, host: h}
+	if p.cgi {
+		return in, nil
+	}
+	rt, err := newRuntime(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := rt.vm.RunProgram(p.main); err != nil {
+		return nil, rt.scriptError(err)
+	}
+	h2, ok := goja.AssertFunction(rt.vm.Get("handle"))
+	if !ok {
+		return nil, fmt.Errorf("%s: handle is not a function", p.src.Name)
+	}
+	rt.handle = h2
+	in.rt.Store(rt)
+	return in, nil
+}
+
+func (in *interp) Interrupt(cause error) {
+	in.stop.Store(&cause)
+	if rt := in.rt.Load(); rt != nil {
+		rt.vm.Interrupt(cause)
+	}
+}
+
+func (in *interp) Close() {
+	if rt := in.rt.Load(); rt != nil {
+		rt.vm.ClearInterrupt()
+	}
+}
+
+func (in *interp) Serve(r engine.Request) error {
+	if !in.prog.cgi {
+		return in.rt.Load().serve(r)
+	}
+	rt, err := newRuntime(in)
+	if err != nil {
+		return err
+	}
+	in.rt.Store(rt)
+	if c := in.stop.Load(); c != nil {
+		rt.vm.Interrupt(*c)
+	}
+	rt.cur = r
+	defer func() { rt.cur = nil }()
+	_, err = rt.vm.RunProgram(in.prog.main)
+	return rt.scriptError(err)
+}
+
+// serve runs handle for one request, then what it returned.
+func (rt *runtime) serve(r engine.Request) error {
+	rt.cur = r
+	defer func() { rt.cur = nil }()
+	req := rt.vm.NewDynamicObject(&jsReq{rt: rt, r: r})
+	v, err := rt.handle(goja.Undefined(), req)
+	if err != nil {
+		return rt.scriptError(err)
+	}
+	return rt.result(v)
+}
+
+// result handles what handle returned: an awaited Promise, then a value
+// sent when nothing was written.
+func (rt *runtime) result(v goja.Value) error {
+	if obj, ok := v.(*goja.Object); ok && obj.ExportType() == typePromise {
+		p := obj.Export().(*goja.Promise)
+		switch p.State() {
+		case goja.PromiseStatePending:
+			name := rt.interp.prog.src.Name
+			return &engine.ScriptError{Script: rt.interp.prog.src.File, Message: name + ": " + engine.ErrNotSettled.Error(), Err: engine.ErrNotSettled}
+		case goja.PromiseStateRejected:
+			return rt.rejection(p.Result())
+		}
+		v = p.Result()
+	}
+	if goja.IsUndefined(v) || goja.IsNull(v) || rt.cur.Wrote() {
+		return nil
+	}
+	return rt.sendValue(v)
+}
+
+// scriptError turns a goja error into a *ScriptError with file:line.
+func (rt *runtime) scriptError(err error) error {
+	if err == nil {
+		return nil
+	}
+	name := rt.interp.prog.src.Name
+	se := &engine.ScriptError{Script: rt.interp.prog.src.File, Err: err}
+	var ex *goja.Exception
+	var so *goja.StackOverflowError
+	var ie *goja.InterruptedError
+	switch {
+	case errors.As(err, &ie):
+		cause, _ := ie.Value().(error)
+		se.Err = cause
+		se.Message = name + ": interrupted"
+		if cause != nil {
+			se.Message = name + ": " + cause.Error()
+			se.Stack = strings.TrimSpace(strings.TrimPrefix(ie.String(), cause.Error()))
+		}
+	case errors.As(err, &so):
+		se.Message = fmt.Sprintf("%s: stack overflow (more than %d calls deep)", name, maxCallDepth)
+	case errors.As(err, &ex):
+		se.Message = ex.Value().String()
+		var b strings.Builder
+		for i, f := range ex.Stack() {
+			pos := f.Position()
+			if i == 0 && pos.Filename != "" {
+				se.Message = fmt.Sprintf("%s:%d: %s", pos.Filename, pos.Line, se.Message)
+			}
+			fmt.Fprintf(&b, "\tat %s (%s:%d:%d)\n", funcName(f.FuncName()), pos.Filename, pos.Line, pos.Column)
+		}
+		se.Stack = strings.TrimSuffix(b.String(), "\n")
+	default:
+		se.Message = err.Error()
+	}
+	return se
+}
+
+// rejection describes the reason of a rejected Promise.
+func (rt *runtime) rejection(v goja.Value) error {
+	src := rt.interp.prog.src
+	se := &engine.ScriptError{Script: src.File, Message: src.Name + ": unhandled rejection: " + v.String()}
+	if obj, ok := v.(*goja.Object); ok {
+		if st := obj.Get("stack"); st != nil && !goja.IsUndefined(st) {
+			se.Stack = st.String()
+		}
+	}
+	return se
+}
+
+func funcName(n string) string {
+	if n == "" {
+		return "<anonymous>"
+	}
+	return n
+}
+
+// stack is the script's current stack, one frame a line.
+func (rt *runtime) stack() string {
+	var b strings.Builder
+	for _, f := range rt.vm.CaptureCallStack(20, nil) {
+		pos := f.Position()
+		if pos.Filename == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "\tat %s (%s:%d:%d)\n", funcName(f.FuncName()), pos.Filename, pos.Line, pos.Column)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

@@ -1,0 +1,474 @@
+// bind.go: capabilities bound into an LState, the call path from a script
+// into a capability's Go function, and neutral values to Lua and back.
+
+package lua
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"scriptsrv/host/engine"
+)
+
+// maxDepth bounds the nesting of converted values (and of JSON).
+const maxDepth = 1000
+
+// frame is one capability call's state, reused: no allocation per call.
+type frame struct {
+	call engine.Call
+	args engine.Args
+	src  luaArgs
+}
+
+// bindModules binds every capability module: globals, or a table per
+// module name ("kv", "crypto").
+func (st *state) bindModules() {
+	L := st.L
+	for _, m := range engine.Modules("lua") {
+		target := L.G.Global
+		if m.Name != "" {
+			target = st.tableAt(m.Name)
+		}
+		for _, f := range m.Funcs {
+			if f.Lang != "" && f.Lang != "lua" {
+				continue
+			}
+			target.RawSetString(f.LuaName(), st.native(m.Name, f, nil))
+		}
+	}
+}
+
+// tableAt returns the global table at a dotted path, making it.
+func (st *state) tableAt(path string) *lua.LTable {
+	t := st.L.G.Global
+	for _, part := range splitDots(path) {
+		next, ok := t.RawGetString(part).(*lua.LTable)
+		if !ok {
+			next = st.L.NewTable()
+			t.RawSetString(part, next)
+		}
+		t = next
+	}
+	return t
+}
+
+func splitDots(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// native makes f callable from Lua. self is the table of an object's
+// method: a call with a colon (obj:m(x)) passes it first, and it is
+// skipped.
+func (st *state) native(module string, f *engine.Func, self *lua.LTable) *lua.LFunction {
+	return st.L.NewFunction(func(L *lua.LState) int {
+		base := 1
+		if self != nil && L.Get(1) == self {
+			base = 2
+		}
+		return st.invoke(module, f, base)
+	})
+}
+
+// invoke calls f with the arguments from stack index base.
+func (st *state) invoke(module string, f *engine.Func, base int) int {
+	L := st.L
+	st.noteSlow()
+	if st.depth == len(st.frames) {
+		st.frames = append(st.frames, &frame{})
+	}
+	fr := st.frames[st.depth]
+	st.depth++
+	defer func() { st.depth-- }()
+	fr.src = luaArgs{st: st, base: base, n: L.GetTop() - base + 1}
+	fr.call = engine.Call{Req: st.cur, Host: st.interp.host, Lang: "lua", Func: f, Module: module}
+	fr.args = engine.Args{Src: &fr.src}
+	v, err := engine.Invoke(&fr.call, &fr.args)
+	if err != nil {
+		var fatal *engine.Fatal
+		if errors.As(err, &fatal) {
+			st.interp.stop.CompareAndSwap(nil, &fatal.Err)
+			st.cancel()
+			L.RaiseError("%s", fatal.Err.Error())
+		}
+		if f.Fallible {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(err.Error()))
+			return 2
+		}
+		L.RaiseError("%s", err.Error())
+	}
+	if v == nil {
+		return 0
+	}
+	L.Push(st.toLua(v, 0))
+	return 1
+}
+
+// noteSlow records the script's stack once a request has passed slow_log:
+// every host call goes through here, on the LState's goroutine.
+func (st *state) noteSlow() {
+	if r := st.cur; r != nil && r.Slow() {
+		r.SetStack(st.traceback())
+	}
+}
+
+// sendValue sends a value handle returned, as send(v) would.
+func (st *state) sendValue(v lua.LValue) error {
+	send, ok := engine.Lookup("", "send")
+	if !ok {
+		return errors.New("no send function")
+	}
+	L := st.L
+	L.Push(st.native("", send, nil))
+	L.Push(v)
+	if err := L.PCall(1, 0, nil); err != nil {
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			return errors.New(ae.Object.String())
+		}
+		return err
+	}
+	return nil
+}
+
+// luaArgs is the engine's view of one call's arguments: n values from
+// stack index base.
+type luaArgs struct {
+	st      *state
+	base, n int
+}
+
+func (a *luaArgs) at(i int) lua.LValue {
+	if i < 0 || i >= a.n {
+		return lua.LNil
+	}
+	return a.st.L.Get(a.base + i)
+}
+
+func (a *luaArgs) Len() int { return a.n }
+
+func (a *luaArgs) Kind(i int) engine.Kind {
+	if i >= a.n {
+		return engine.KindUndefined
+	}
+	switch v := a.at(i).(type) {
+	case *lua.LNilType:
+		return engine.KindNull
+	case lua.LBool:
+		return engine.KindBool
+	case lua.LNumber:
+		return engine.KindNumber
+	case lua.LString:
+		return engine.KindString
+	case *lua.LTable:
+		return engine.KindObject
+	case *lua.LFunction:
+		return engine.KindFunc
+	case *lua.LUserData:
+		if v == a.st.null {
+			return engine.KindNull
+		}
+	}
+	return engine.KindOther
+}
+
+func (a *luaArgs) String(i int) string {
+	v := a.at(i)
+	if s, ok := v.(lua.LString); ok {
+		return string(s)
+	}
+	return a.st.L.ToStringMeta(v).String()
+}
+
+func (a *luaArgs) Number(i int) float64 {
+	n, _ := a.at(i).(lua.LNumber)
+	return float64(n)
+}
+
+func (a *luaArgs) Bool(i int) bool { return lua.LVAsBool(a.at(i)) }
+
+func (a *luaArgs) Bytes(i int) []byte { return []byte(a.String(i)) }
+
+func (a *luaArgs) Value(i int) (any, error) { return a.st.fromLua(a.at(i), 0) }
+
+func (a *luaArgs) JSON(i int) ([]byte, bool, error) {
+	b, err := a.st.encodeJSON(a.at(i))
+	return b, err == nil, err
+}
+
+func (a *luaArgs) Func(i int) engine.Callable {
+	fn, _ := a.at(i).(*lua.LFunction)
+	return &luaCallable{st: a.st, fn: fn}
+}
+
+func (a *luaArgs) Field(i int, key string) (any, bool, error) {
+	t, ok := a.at(i).(*lua.LTable)
+	if !ok {
+		return nil, false, nil
+	}
+	v := t.RawGetString(key)
+	if v == lua.LNil {
+		return nil, false, nil
+	}
+	x, err := a.st.fromLua(v, 1)
+	return x, true, err
+}
+
+func (a *luaArgs) FieldNames(i int) []string {
+	t, ok := a.at(i).(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	var out []string
+	t.ForEach(func(k, _ lua.LValue) {
+		if s, ok := k.(lua.LString); ok {
+			out = append(out, string(s))
+		}
+	})
+	return out
+}
+
+// luaCallable is a script function Go calls back.
+type luaCallable struct {
+	st *state
+	fn *lua.LFunction
+}
+
+func (c *luaCallable) Call(args ...any) (any, error) {
+	L := c.st.L
+	L.Push(c.fn)
+	for _, a := range args {
+		L.Push(c.st.toLua(a, 1))
+	}
+	if err := L.PCall(len(args), 1, nil); err != nil {
+		if cause := c.st.interp.stop.Load(); cause != nil {
+			return nil, &engine.Fatal{Err: *cause}
+		}
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			return nil, errors.New(ae.Object.String())
+		}
+		return nil, err
+	}
+	v := L.Get(-1)
+	L.Pop(1)
+	return engine.Native{V: v}, nil
+}
+
+// toLua converts a neutral value.
+func (st *state) toLua(v any, depth int) lua.LValue {
+	L := st.L
+	switch v {
+	case nil, engine.Null, engine.Undefined:
+		return lua.LNil
+	}
+	switch x := v.(type) {
+	case lua.LValue:
+		return x
+	case bool:
+		return lua.LBool(x)
+	case float64:
+		return lua.LNumber(x)
+	case int64:
+		return lua.LNumber(x)
+	case int:
+		return lua.LNumber(x)
+	case string:
+		return lua.LString(x)
+	case []byte:
+		return lua.LString(x)
+	case []any:
+		t := L.CreateTable(len(x), 0)
+		t.Metatable = st.arrayMT
+		for i, e := range x {
+			ev := st.toLua(e, depth+1)
+			if ev == lua.LNil {
+				ev = st.null
+			}
+			t.RawSetInt(i+1, ev)
+		}
+		return t
+	case engine.Map:
+		t := L.CreateTable(0, len(x))
+		t.Metatable = st.objectMT
+		for _, f := range x {
+			t.RawSetString(f.Key, st.toLua(f.Value, depth+1))
+		}
+		return t
+	case map[string]any:
+		t := L.CreateTable(0, len(x))
+		t.Metatable = st.objectMT
+		for k, e := range x {
+			t.RawSetString(k, st.toLua(e, depth+1))
+		}
+		return t
+	case map[string]string:
+		t := L.CreateTable(0, len(x))
+		for k, e := range x {
+			t.RawSetString(k, lua.LString(e))
+		}
+		return t
+	case engine.StringMap:
+		keys := x.Keys()
+		t := L.CreateTable(0, len(keys))
+		for _, k := range keys {
+			s, _ := x.Lookup(k)
+			t.RawSetString(k, lua.LString(s))
+		}
+		return t
+	case engine.JSON:
+		out, err := st.decodeJSON(string(x))
+		if err != nil {
+			L.RaiseError("%v", err)
+		}
+		return out
+	case *engine.Object:
+		return st.object(x, depth)
+	case *luaCallable:
+		return x.fn
+	case engine.Callable:
+		return L.NewFunction(func(L *lua.LState) int {
+			args := make([]any, L.GetTop())
+			for i := range args {
+				a, err := st.fromLua(L.Get(i+1), 1)
+				if err != nil {
+					L.RaiseError("%v", err)
+				}
+				args[i] = a
+			}
+			out, err := x.Call(args...)
+			if err != nil {
+				L.RaiseError("%v", err)
+			}
+			L.Push(st.toLua(out, 0))
+			return 1
+		})
+	case engine.Native:
+		if lv, ok := x.V.(lua.LValue); ok {
+			return lv
+		}
+	}
+	return lua.LString(fmt.Sprint(v))
+}
+
+// object makes an engine.Object: a table of its fields and methods.
+func (st *state) object(o *engine.Object, depth int) lua.LValue {
+	t := st.L.CreateTable(0, len(o.Fields)+len(o.Methods))
+	for _, f := range o.Fields {
+		t.RawSetString(engine.SnakeCase(f.Key), st.toLua(f.Value, depth+1))
+	}
+	for _, m := range o.Methods {
+		t.RawSetString(m.LuaName(), st.native(o.Name, m, t))
+	}
+	return t
+}
+
+// fromLua converts a script value to a neutral one.
+func (st *state) fromLua(v lua.LValue, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("nested more than %d levels deep", maxDepth)
+	}
+	switch x := v.(type) {
+	case *lua.LNilType:
+		return nil, nil
+	case lua.LBool:
+		return bool(x), nil
+	case lua.LNumber:
+		f := float64(x)
+		if f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
+			return int64(f), nil
+		}
+		return f, nil
+	case lua.LString:
+		return string(x), nil
+	case *lua.LFunction:
+		return &luaCallable{st: st, fn: x}, nil
+	case *lua.LUserData:
+		if x == st.null {
+			return nil, nil
+		}
+	case *lua.LTable:
+		return st.fromTable(x, depth)
+	}
+	return nil, fmt.Errorf("cannot pass a %s", v.Type())
+}
+
+// fromTable converts a table: a list when it is marked as one (json.array,
+// decoded from one) or its keys are exactly 1..n, else an object with its
+// keys sorted.
+func (st *state) fromTable(t *lua.LTable, depth int) (any, error) {
+	kind := st.tableKind(t)
+	if kind == "array" {
+		n := t.Len()
+		out := make([]any, n)
+		for i := 1; i <= n; i++ {
+			e, err := st.fromLua(t.RawGetInt(i), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i-1] = e
+		}
+		return out, nil
+	}
+	type kv struct {
+		k string
+		v lua.LValue
+	}
+	var pairs []kv
+	var bad error
+	t.ForEach(func(k, v lua.LValue) {
+		switch k := k.(type) {
+		case lua.LString:
+			pairs = append(pairs, kv{string(k), v})
+		case lua.LNumber:
+			pairs = append(pairs, kv{strconv.FormatFloat(float64(k), 'g', -1, 64), v})
+		default:
+			bad = fmt.Errorf("cannot pass a table with a %s key", k.Type())
+		}
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].k < pairs[j].k })
+	out := make(engine.Map, 0, len(pairs))
+	for _, p := range pairs {
+		e, err := st.fromLua(p.v, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, engine.Field{Key: p.k, Value: e})
+	}
+	return out, nil
+}
+
+// tableKind is "array" or "object": as marked, else by its keys.
+func (st *state) tableKind(t *lua.LTable) string {
+	if mt, ok := st.L.GetMetatable(t).(*lua.LTable); ok {
+		if k := mt.RawGetString("__jsontype"); k != lua.LNil {
+			return k.String()
+		}
+	}
+	n := t.Len()
+	if n == 0 {
+		return "object"
+	}
+	count := 0
+	t.ForEach(func(lua.LValue, lua.LValue) { count++ })
+	if count == n {
+		return "array"
+	}
+	return "object"
+}
