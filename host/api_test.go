@@ -96,7 +96,7 @@ var apiCases = []apiCase{
 	{name: "require", script: "require", uri: "/?name=ann", status: 200, body: "HELLO ANN"},
 	{name: "require outside root", script: "require", uri: "/?escape=../secret", status: 500, log: []string{"script error"}},
 	{name: "require absolute", script: "require", uri: "/?escape=/etc/passwd", status: 500, log: []string{"script error"}},
-	{name: "sandbox js", script: "sandbox", only: "js", status: 200, body_: "undefined undefined process:refused fs:refused child_process:refused"},
+	{name: "sandbox js", script: "sandbox", only: "js", status: 200, body_: "object undefined process:refused fs:refused child_process:refused"},
 	{name: "sandbox lua", script: "sandbox", only: "lua", status: 200,
 		body_: "os.execute=absent os.exit=absent os.remove=absent io.popen=absent io.open=absent loadfile=absent dofile=absent debug=absent collectgarbage=0"},
 	{name: "sandbox off", script: "nosandbox", only: "lua", status: 200, body_: "io.open=function os.execute=function"},
@@ -108,8 +108,26 @@ var apiCases = []apiCase{
 	{name: "max_body declared", script: "upload", in: strings.Repeat("x", 2000), cfg: Config{MaxBody: 1000}, status: 413},
 	{name: "max_body unknown length", script: "upload", in: strings.Repeat("x", 2000), extra: []string{"CONTENT_LENGTH", "-1"}, cfg: Config{MaxBody: 1000}, status: 500,
 		log: []string{"request body too large"}},
+	{name: "kv values round trip", script: "kv", uri: "/?case=roundtrip", status: 200,
+		body: `[1,null,3] {} [] "é😀" 9007199254740992 {"x":{"y":[true,false]}} 1.5 null`},
+	{name: "kv operations", script: "kv", uri: "/?case=ops", status: 200,
+		body_js:  "true false true false 3 1 6 11 5.5 null true true false true true false null user:1,user:2 c,d",
+		body_lua: "true false true false 3 1 6 11 5.5 nil true true false true true false nil user:1,user:2 c,d"},
+	{name: "kv at the top level", script: "kv", uri: "/?case=toplevel", status: 200, body: "set at the top level"},
+	{name: "kv errors name the limit", script: "kv", uri: "/?case=errors", status: 200, contains: []string{
+		"kv.set: kv: bad key: 513 bytes, more than the 512 a key may have", "kv.set: kv: value too large: 2002 bytes, more than max_value (1000)",
+		"kv.incr: value of \"s\" is not a number", "cannot be stored (not a JSON value)", "ttl must be a number of seconds, 0 or more, got -1",
+		"kv.get: argument 1 (key): want a string, got an object"}},
+	{name: "kv unknown option", script: "kv", only: "js", uri: "/?case=errors", status: 200, contains: []string{`kv.set: unknown option "tll" (known: ttl)`}},
+	{name: "kv ttl not a number", script: "kv", only: "lua", uri: "/?case=errors", status: 200, contains: []string{`kv.set: option ttl: want a number, got string`}},
+	{name: "env", script: "env", cfg: Config{Env: testEnv}, status: 200,
+		body_js: "production production s3 undefined undefined APP_MODE,SECRET", body_lua: "production production s3 nil nil GET"},
+	{name: "env in CGI mode", script: "envcgi", cfg: Config{Env: testEnv}, status: 200, body_js: "production undefined", body_lua: "production nil"},
 	{name: "large upload in pieces", script: "upload", in: strings.Repeat("u", 3<<20), status: 200, body_: "total=3145728"},
 }
+
+// testEnv is an [env]; the test process's own HOME and PATH must not show.
+var testEnv = map[string]string{"APP_MODE": "production", "SECRET": "s3"}
 
 func TestScriptAPI(t *testing.T) {
 	for _, c := range apiCases {

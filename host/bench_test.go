@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"scriptsrv/cgi"
 )
@@ -78,5 +80,44 @@ func BenchmarkPoolMemory(b *testing.B) {
 				p.Close()
 			}
 		})
+	}
+}
+
+// BenchmarkKV reports what one kv.get (of a short string, and of a small
+// object) and one kv.incr cost a script beside the script's own loop: a
+// handler making 100 calls, less one whose loop calls nothing.
+func BenchmarkKV(b *testing.B) {
+	scripts := map[string]string{
+		"js/base":    "function handle(req) { let x = 0; for (let i = 0; i < 100; i++) x += i; return 'ok'; }",
+		"js/get":     "kv.set('k', 'session-4f2a9c');\nfunction handle(req) { let x; for (let i = 0; i < 100; i++) x = kv.get('k'); return 'ok'; }",
+		"js/getobj":  "kv.set('k', {a: 1, b: 'two'});\nfunction handle(req) { let x; for (let i = 0; i < 100; i++) x = kv.get('k'); return 'ok'; }",
+		"js/incr":    "function handle(req) { for (let i = 0; i < 100; i++) kv.incr('n'); return 'ok'; }",
+		"lua/base":   "function handle(req) local x = 0 for i = 1, 100 do x = x + i end return 'ok' end",
+		"lua/get":    "kv.set('k', 'session-4f2a9c')\nfunction handle(req) local x for i = 1, 100 do x = kv.get('k') end return 'ok' end",
+		"lua/getobj": "kv.set('k', {a = 1, b = 'two'})\nfunction handle(req) local x for i = 1, 100 do x = kv.get('k') end return 'ok' end",
+		"lua/incr":   "function handle(req) for i = 1, 100 do kv.incr('n') end return 'ok' end",
+	}
+	perRequest := func(b *testing.B, name string) float64 {
+		lang, _, _ := strings.Cut(name, "/")
+		p, _ := newPool(b, "kv."+lang, scripts[name], Config{Workers: 1})
+		w := &nullWriter{h: http.Header{}}
+		r := cgi.NewRequest(context.Background(), benchParams, nil)
+		const n = 20000
+		start := time.Now()
+		for range n {
+			p.ServeCGI(w, r)
+		}
+		return float64(time.Since(start).Nanoseconds()) / n
+	}
+	for _, lang := range []string{"js", "lua"} {
+		for _, op := range []string{"get", "getobj", "incr"} {
+			b.Run(lang+"/"+op, func(b *testing.B) {
+				for b.Loop() {
+					base := perRequest(b, lang+"/base")
+					with := perRequest(b, lang+"/"+op)
+					b.ReportMetric((with-base)/100, "ns/call")
+				}
+			})
+		}
 	}
 }

@@ -11,7 +11,9 @@ import (
 
 	"scriptsrv/cgi"
 	"scriptsrv/cgi/cgitest"
+	"scriptsrv/host/caps"
 	"scriptsrv/internal/e2e"
+	"scriptsrv/internal/kv"
 )
 
 // logBuf collects a log for assertions.
@@ -37,6 +39,9 @@ func poolFor(t testing.TB, file string, cfg Config) (*Pool, *logBuf) {
 	cfg.Logger = slog.New(slog.NewTextHandler(lb, nil))
 	if cfg.Workers == 0 {
 		cfg.Workers = 2
+	}
+	if cfg.Platform == nil {
+		cfg.Platform = &caps.Platform{KV: kv.NewMemory(1<<20, 1000)}
 	}
 	prog, err := Load(file, cfg.Root, !unsandboxed[filepath.Base(file)])
 	if err != nil {

@@ -62,7 +62,10 @@ func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start t
 	if rs.body != nil {
 		rs.body.Reset(&rs.lim)
 	}
-	rs.deadline = start.Add(p.cfg.Timeout)
+	// The watchdog cancels the context at the timeout (stop); the deadline
+	// is only a backstop, a grace later, so a capability never sees its
+	// context end before the watchdog has taken over the request.
+	rs.deadline = start.Add(p.cfg.Timeout + p.cfg.Grace)
 	rs.ctxMu.Lock()
 	rs.ctx, rs.cancel, rs.release, rs.stopped = nil, nil, nil, nil
 	rs.ctxMu.Unlock()

@@ -56,6 +56,9 @@ func IsScript(file string) bool {
 // ScriptExts lists the extensions of the known languages.
 func ScriptExts() []string { return engine.Exts() }
 
+// ScriptExtList is ScriptExts for a message: ".js or .lua".
+func ScriptExtList() string { return engine.ExtList() }
+
 // Load reads and compiles the script at file. Its language comes from the
 // extension. root is the folder require() may load from ("" means the
 // script's own folder). Errors name the file and line.

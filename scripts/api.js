@@ -1,12 +1,13 @@
 // api.js: a small JSON API. GET lists the items, POST adds one from a JSON
-// body, anything else is 405. State lives in this interpreter only: use a
-// database for anything real.
-const items = [{ id: 1, name: "first" }];
+// body, anything else is 405. The items live in kv, which every
+// interpreter of the server shares, so each GET sees every POST.
+kv.add("items", [{ id: 1, name: "first" }]);
+kv.add("items:next", 2);
 
 function handle(req) {
   switch (req.method) {
   case "GET":
-    return send({ items });
+    return send({ items: kv.get("items") });
   case "POST": {
     let body;
     try {
@@ -19,8 +20,11 @@ function handle(req) {
       status(422);
       return send({ error: "name is required" });
     }
-    const item = { id: items.length + 1, name: body.name };
-    items.push(item);
+    // incr is atomic: no two requests get the same id. Adding to the list
+    // is a read-modify-write; a real app keeps each item under its own key
+    // (kv.set("item:" + id, item)) or in a database.
+    const item = { id: kv.incr("items:next") - 1, name: body.name };
+    kv.set("items", [...kv.get("items"), item]);
     status(201);
     header("Location", req.path + "/" + item.id);
     return send(item);

@@ -108,6 +108,8 @@ type Config struct {
 	Server ServerConfig  `toml:"server"`
 	Pool   PoolConfig    `toml:"pool"`
 	Routes []RouteConfig `toml:"route"`
+	KV     KVConfig      `toml:"kv"`
+	Env    EnvConfig     `toml:"env"`
 
 	file  string // the file it came from ("" for zero config)
 	dir   string // relative paths are relative to this
@@ -124,6 +126,7 @@ func defaultConfig() *Config {
 			StatusClients: []string{"127.0.0.0/8", "::1"}},
 		Pool: PoolConfig{Workers: ptr(4), MaxRequests: ptr(0), Timeout: &Duration{30 * time.Second},
 			QueueTimeout: &Duration{5 * time.Second}, MaxBody: ptr(Size(16 << 20)), Sandbox: ptr(true)},
+		KV: defaultKV(),
 	}
 }
 
@@ -251,6 +254,9 @@ func (c *Config) validate() error {
 	if err := c.validatePool([]string{"pool"}, c.Pool, 0); err != nil {
 		return err
 	}
+	if err := c.validatePlatform(); err != nil {
+		return err
+	}
 	if len(c.Routes) == 0 {
 		return &ConfigError{File: c.file, Msg: "no [[route]]: nothing to serve"}
 	}
@@ -303,7 +309,7 @@ func (c *Config) validateRoute(i int, r RouteConfig, seen map[string]int) error 
 			return c.errAt(t, "script", i, "%s is not a file", r.Script)
 		}
 		if !host.IsScript(r.Script) {
-			return c.errAt(t, "script", i, "%s: want a %s file", r.Script, strings.Join(host.ScriptExts(), ", "))
+			return c.errAt(t, "script", i, "%s: want a %s file", r.Script, host.ScriptExtList())
 		}
 	default:
 		fi, err := os.Stat(c.abs(r.Dir))

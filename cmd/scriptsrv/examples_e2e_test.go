@@ -36,6 +36,11 @@ func TestExamples(t *testing.T) {
 		{"GET", "/hello.lua?name=you", "", "", 200, `{"hello":"you","served":1}`},
 		{"GET", "/api/items", "", "", 200, `{"items":[{"id":1,"name":"first"}]}`},
 		{"POST", "/api/items", "application/json", `{"name":"second"}`, 201, `{"id":2,"name":"second"}`},
+		// kv: every interpreter (workers = 4) sees the POST.
+		{"GET", "/api/items", "", "", 200, `{"items":[{"id":1,"name":"first"},{"id":2,"name":"second"}]}`},
+		{"GET", "/api/items", "", "", 200, `{"items":[{"id":1,"name":"first"},{"id":2,"name":"second"}]}`},
+		{"GET", "/api/items", "", "", 200, `{"items":[{"id":1,"name":"first"},{"id":2,"name":"second"}]}`},
+		{"GET", "/api/items", "", "", 200, `{"items":[{"id":1,"name":"first"},{"id":2,"name":"second"}]}`},
 		{"POST", "/api/items", "application/json", `nope`, 400, "body is not JSON"},
 		{"DELETE", "/api/items", "", "", 405, "method not allowed"},
 		{"POST", "/form", "application/x-www-form-urlencoded", "name=J%C3%BCrgen&x=1+2", 200, `{"fields":{"name":"Jürgen","x":"1 2"}}`},
@@ -88,7 +93,7 @@ func TestHealthWhileDraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{cfg: cfg, log: newLogger(cfg.Server, io.Discard)}
+	a := &app{log: newLogger(cfg.Server, io.Discard), platform: newPlatform(cfg)}
 	check := func(want int) {
 		rec := &cgitest.Recorder{}
 		req := cgi.NewRequest(context.Background(), cgi.Params{{Name: "REQUEST_URI", Value: "/_health"}}, nil)
@@ -97,7 +102,7 @@ func TestHealthWhileDraining(t *testing.T) {
 			t.Errorf("health: %d, want %d", rec.Code(), want)
 		}
 	}
-	rs, err := buildRoutes(cfg, a.log, false)
+	rs, err := buildRoutes(cfg, a.log, a.platform, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime/debug"
 	"scriptsrv/host"
-	"strings"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -82,7 +81,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	})
 	log := newLogger(cfg.Server, stderr)
 	if *check {
-		routes, err := buildRoutes(cfg, log, true)
+		routes, err := buildRoutes(cfg, log, newPlatform(cfg), true)
 		if err != nil {
 			fmt.Fprintln(stderr, "scriptsrv:", err)
 			return 1
@@ -101,7 +100,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // zeroConfig serves one script for every path on unix:fcgi.sock.
 func zeroConfig(script string) (*Config, error) {
 	if !host.IsScript(script) {
-		return nil, fmt.Errorf("%s: want a %s script", script, strings.Join(host.ScriptExts(), ", "))
+		return nil, fmt.Errorf("%s: want a %s script", script, host.ScriptExtList())
 	}
 	if _, err := os.Stat(script); err != nil {
 		return nil, fmt.Errorf("%s: %w", script, friendly(err))

@@ -23,17 +23,21 @@ import (
 	"scriptsrv/cgi"
 	"scriptsrv/fcgi"
 	"scriptsrv/host"
+	"scriptsrv/host/caps"
 	"scriptsrv/httpmin"
 )
 
 // routeSet is one generation of routes: a SIGHUP builds a new one and the
 // old one closes once its requests are done.
 type routeSet struct {
-	gate    host.Gate
-	mux     *host.Mux
-	scripts []scriptRoute
-	dirs    []dirRoute
-	maxBody int64
+	gate host.Gate
+	cfg  *Config
+	// statusClients is cfg's status_clients, parsed.
+	statusClients []netip.Prefix
+	mux           *host.Mux
+	scripts       []scriptRoute
+	dirs          []dirRoute
+	maxBody       int64
 }
 
 type scriptRoute struct {
@@ -59,8 +63,9 @@ func (rs *routeSet) close() {
 
 // buildRoutes compiles every script and starts its pool. With check, the
 // scripts of dir routes are compiled too, so -check reports them.
-func buildRoutes(cfg *Config, log *slog.Logger, check bool) (*routeSet, error) {
-	rs := &routeSet{}
+func buildRoutes(cfg *Config, log *slog.Logger, plat *caps.Platform, check bool) (*routeSet, error) {
+	rs := &routeSet{cfg: cfg, statusClients: parsePrefixes(cfg.Server.StatusClients)}
+	env := cfg.environment(log)
 	var routes []host.Route
 	watch := time.Duration(0)
 	if cfg.Server.Reload && !check {
@@ -69,6 +74,7 @@ func buildRoutes(cfg *Config, log *slog.Logger, check bool) (*routeSet, error) {
 	for i, r := range cfg.Routes {
 		hc, sandbox := cfg.hostConfig(r)
 		hc.Logger = log.With("route", r.Path)
+		hc.Platform, hc.Env = plat, env
 		rs.maxBody = max(rs.maxBody, hc.MaxBody)
 		if r.Dir != "" {
 			d := &host.Dir{Prefix: r.Path, Root: cfg.abs(r.Dir), Config: hc, Sandbox: sandbox, Watch: watch}
@@ -110,16 +116,15 @@ func checkDir(root string, sandbox bool) error {
 
 // app is the running server: the current routes, swapped on reload.
 type app struct {
-	cfg           *Config
-	log           *slog.Logger
-	routes        atomic.Pointer[routeSet]
-	reloads       atomic.Int64
-	reloadErr     atomic.Pointer[string]
-	draining      atomic.Bool
-	started       time.Time
-	statusClients []netip.Prefix
-	metrics       *metrics
-	nextID        atomic.Uint64
+	log       *slog.Logger
+	platform  *caps.Platform // outlives reloads
+	routes    atomic.Pointer[routeSet]
+	reloads   atomic.Int64
+	reloadErr atomic.Pointer[string]
+	draining  atomic.Bool
+	started   time.Time
+	metrics   *metrics
+	nextID    atomic.Uint64
 }
 
 func (a *app) lastReloadErr() string {
@@ -143,13 +148,13 @@ func (a *app) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 		}
 		return
 	}
-	if a.special(w, r, path) {
-		return
-	}
 	var rs *routeSet
 	for rs = a.routes.Load(); !rs.gate.Enter(); rs = a.routes.Load() {
 	}
 	defer rs.gate.Leave()
+	if a.special(w, r, path, rs) {
+		return
+	}
 	route, _, ok := rs.mux.Match(path)
 	if !ok {
 		a.log.Warn("no route", "request_id", id, "method", r.Params.Get("REQUEST_METHOD"), "path", path)
@@ -158,7 +163,7 @@ func (a *app) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	}
 	start := time.Now()
 	var sw *statusWriter
-	if a.cfg.Server.AccessLog {
+	if rs.cfg.Server.AccessLog {
 		sw = &statusWriter{ResponseWriter: w}
 		w = sw
 	}
@@ -217,14 +222,16 @@ func redacted(ps cgi.Params) []any {
 
 // reload reads the config file again; a bad one leaves the old in service.
 func (a *app) reload() {
-	if a.cfg.file == "" {
+	old := a.routes.Load().cfg
+	if old.file == "" {
 		a.log.Info("reload: nothing to reload without a config file")
 		return
 	}
-	cfg, err := loadConfig(a.cfg.file)
+	cfg, err := loadConfig(old.file)
 	var rs *routeSet
 	if err == nil {
-		rs, err = buildRoutes(cfg, a.log, false)
+		updatePlatform(a.platform, old, cfg, a.log)
+		rs, err = buildRoutes(cfg, a.log, a.platform, false)
 	}
 	if err != nil {
 		msg := err.Error()
@@ -232,28 +239,27 @@ func (a *app) reload() {
 		a.log.Error("reload refused; the old config stays in service", "error", err)
 		return
 	}
-	if cfg.Server.FastCGI != a.cfg.Server.FastCGI || cfg.Server.HTTP != a.cfg.Server.HTTP {
+	if cfg.Server.FastCGI != old.Server.FastCGI || cfg.Server.HTTP != old.Server.HTTP {
 		a.log.Warn("reload: listener addresses changed; they take effect at the next restart")
-		cfg.Server.FastCGI, cfg.Server.HTTP = a.cfg.Server.FastCGI, a.cfg.Server.HTTP
+		cfg.Server.FastCGI, cfg.Server.HTTP = old.Server.FastCGI, old.Server.HTTP
 	}
-	a.cfg = cfg
-	a.statusClients = parsePrefixes(cfg.Server.StatusClients)
-	old := a.routes.Swap(rs)
-	old.close() // its pools close once their requests are done
+	a.routes.Swap(rs).close() // its pools close once their requests are done
 	a.reloads.Add(1)
 	empty := ""
 	a.reloadErr.Store(&empty)
-	a.log.Info("config reloaded", "file", a.cfg.file, "routes", len(cfg.Routes))
+	a.log.Info("config reloaded", "file", cfg.file, "routes", len(cfg.Routes))
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	start := time.Now()
-	rs, err := buildRoutes(cfg, log, false)
+	plat := newPlatform(cfg)
+	defer plat.KV.Close()
+	rs, err := buildRoutes(cfg, log, plat, false)
 	if err != nil {
 		return err
 	}
-	a := &app{cfg: cfg, log: log, started: start, statusClients: parsePrefixes(cfg.Server.StatusClients)}
+	a := &app{log: log, platform: plat, started: start}
 	a.metrics = newMetrics(a)
 	a.routes.Store(rs)
 	startPprof(log)

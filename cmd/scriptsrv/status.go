@@ -18,6 +18,7 @@ import (
 	"scriptsrv/cgi"
 	"scriptsrv/fcgi"
 	"scriptsrv/host"
+	"scriptsrv/internal/kv"
 )
 
 // routeStatus is one route (or one started script of a dir route) in the
@@ -48,6 +49,7 @@ type statusDoc struct {
 	ConfigReloads   int64         `json:"config_reloads"`
 	LastReloadError string        `json:"last_config_reload_error"`
 	Routes          []routeStatus `json:"routes"`
+	KV              kv.Stats      `json:"kv"`
 }
 
 // statuses lists every pool of the current routes.
@@ -80,8 +82,8 @@ func (a *app) statuses() []routeStatus {
 
 // special answers the health, status and metrics paths; false means the
 // request is for the routes.
-func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string) bool {
-	s := a.cfg.Server
+func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string, rs *routeSet) bool {
+	s := rs.cfg.Server
 	switch {
 	case s.HealthPath != "" && path == s.HealthPath:
 		if a.draining.Load() {
@@ -90,9 +92,9 @@ func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string) bool {
 			plainText(w, http.StatusOK, "ok\n")
 		}
 	case s.StatusPath != "" && path == s.StatusPath:
-		if a.statusAllowed(w, r) {
+		if a.statusAllowed(w, r, rs) {
 			doc := statusDoc{Version: versionString(), UptimeSeconds: time.Since(a.started).Seconds(), Draining: a.draining.Load(),
-				ConfigReloads: a.reloads.Load(), LastReloadError: a.lastReloadErr(), Routes: a.statuses()}
+				ConfigReloads: a.reloads.Load(), LastReloadError: a.lastReloadErr(), Routes: a.statuses(), KV: a.platform.KV.Stats()}
 			b, _ := json.MarshalIndent(doc, "", "  ")
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Cache-Control", "no-store")
@@ -100,7 +102,7 @@ func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string) bool {
 			w.Write(append(b, '\n'))
 		}
 	case s.MetricsPath != "" && path == s.MetricsPath:
-		if a.statusAllowed(w, r) {
+		if a.statusAllowed(w, r, rs) {
 			req, _ := http.NewRequest("GET", path, nil)
 			req.Header.Set("Accept", r.Params.Get("HTTP_ACCEPT"))
 			a.metrics.handler.ServeHTTP(w, req)
@@ -112,13 +114,13 @@ func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string) bool {
 }
 
 // statusAllowed checks REMOTE_ADDR against status_clients.
-func (a *app) statusAllowed(w cgi.ResponseWriter, r *cgi.Request) bool {
-	if len(a.statusClients) == 0 {
+func (a *app) statusAllowed(w cgi.ResponseWriter, r *cgi.Request, rs *routeSet) bool {
+	if len(rs.statusClients) == 0 {
 		return true
 	}
 	remote := r.Params.Get("REMOTE_ADDR")
 	if ip, err := netip.ParseAddr(strings.Trim(remote, "[]")); err == nil {
-		for _, p := range a.statusClients {
+		for _, p := range rs.statusClients {
 			if p.Contains(ip.Unmap()) {
 				return true
 			}
@@ -179,6 +181,13 @@ var (
 	descRecycles = prometheus.NewDesc("scriptsrv_recycles_total", "Interpreters recycled after max_requests.", []string{"route", "script"}, nil)
 	descReloads  = prometheus.NewDesc("scriptsrv_script_reloads_total", "Script reloads after a change on disk.", []string{"route", "script"}, nil)
 	descConfig   = prometheus.NewDesc("scriptsrv_config_reloads_total", "Config reloads (SIGHUP) that took effect.", nil, nil)
+
+	descKVEntries   = prometheus.NewDesc("scriptsrv_kv_entries", "Entries in the kv store.", nil, nil)
+	descKVBytes     = prometheus.NewDesc("scriptsrv_kv_bytes", "Bytes the kv store holds (keys, values, overhead), against its capacity.", nil, nil)
+	descKVCapacity  = prometheus.NewDesc("scriptsrv_kv_capacity_bytes", "The kv store's capacity.", nil, nil)
+	descKVHits      = prometheus.NewDesc("scriptsrv_kv_hits_total", "kv.get calls that found a value.", nil, nil)
+	descKVMisses    = prometheus.NewDesc("scriptsrv_kv_misses_total", "kv.get calls that found none.", nil, nil)
+	descKVEvictions = prometheus.NewDesc("scriptsrv_kv_evictions_total", "Entries evicted past the capacity.", nil, nil)
 )
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
@@ -203,4 +212,11 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 		n(descReloads, s.Reloads, r, f)
 	}
 	n(descConfig, c.a.reloads.Load())
+	st := c.a.platform.KV.Stats()
+	g(descKVEntries, float64(st.Entries))
+	g(descKVBytes, float64(st.Bytes))
+	g(descKVCapacity, float64(st.Capacity))
+	n(descKVHits, st.Hits)
+	n(descKVMisses, st.Misses)
+	n(descKVEvictions, st.Evictions)
 }

@@ -10,11 +10,14 @@ package caps
 
 import (
 	"scriptsrv/host/engine"
+	"scriptsrv/internal/kv"
 )
 
 // Platform is the server-wide state of the capabilities. The zero value
 // serves scripts that use none of them.
 type Platform struct {
+	// KV is the store behind kv; nil: kv calls fail with a clear error.
+	KV kv.Store
 }
 
 // platform returns the Platform of a call's interpreter (a zero one when

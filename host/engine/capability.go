@@ -219,6 +219,13 @@ type Args struct {
 // Err is the first error reading the arguments.
 func (a *Args) Err() error { return a.err }
 
+// Fail records err as the arguments' error, unless one is recorded.
+func (a *Args) Fail(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}
+
 // Len is the number of arguments passed.
 func (a *Args) Len() int { return a.Src.Len() }
 

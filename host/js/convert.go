@@ -10,6 +10,7 @@ import (
 	"github.com/dop251/goja"
 
 	"scriptsrv/host/engine"
+	"scriptsrv/internal/jsondec"
 )
 
 // maxDepth bounds the nesting of converted values (and of JSON).
@@ -60,9 +61,9 @@ func (rt *runtime) toJS(v any, depth int) goja.Value {
 	case engine.StringMap:
 		return vm.NewDynamicObject(&jsStringMap{vm: vm, m: x})
 	case engine.JSON:
-		out, err := rt.parse(goja.Undefined(), vm.ToValue(string(x)))
+		out, err := jsondec.Decode[goja.Value](x, jsonBuilder{vm})
 		if err != nil {
-			panic(err)
+			rt.throw(err)
 		}
 		return out
 	case *engine.Object:
@@ -224,3 +225,31 @@ func (j *jsStringMap) Set(string, goja.Value) bool { return false }
 func (j *jsStringMap) Has(k string) bool           { _, ok := j.m.Lookup(k); return ok }
 func (j *jsStringMap) Delete(string) bool          { return false }
 func (j *jsStringMap) Keys() []string              { return j.m.Keys() }
+
+// jsonBuilder makes goja values for jsondec: JSON text (a kv value) to
+// JavaScript without going through JSON.parse's token reader.
+type jsonBuilder struct{ vm *goja.Runtime }
+
+func (b jsonBuilder) Null() goja.Value           { return goja.Null() }
+func (b jsonBuilder) Bool(v bool) goja.Value     { return b.vm.ToValue(v) }
+func (b jsonBuilder) String(s string) goja.Value { return b.vm.ToValue(s) }
+func (b jsonBuilder) Number(f float64) goja.Value {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) {
+		return b.vm.ToValue(int64(f))
+	}
+	return b.vm.ToValue(f)
+}
+func (b jsonBuilder) Array(items []goja.Value) goja.Value {
+	vals := make([]any, len(items))
+	for i, v := range items {
+		vals[i] = v
+	}
+	return b.vm.NewArray(vals...)
+}
+func (b jsonBuilder) Object(keys []string, vals []goja.Value) goja.Value {
+	obj := b.vm.NewObject()
+	for i, k := range keys {
+		obj.Set(k, vals[i])
+	}
+	return obj
+}

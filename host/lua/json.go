@@ -5,8 +5,6 @@
 package lua
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"scriptsrv/internal/jsondec"
 )
 
 // openJSON makes the json module (require("json")).
@@ -60,66 +60,32 @@ func (e *state) openJSON() *lua.LTable {
 }
 
 func (e *state) decodeJSON(s string) (lua.LValue, error) {
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	v, err := e.decodeValue(dec, 0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, errors.New("data after the JSON value")
-	}
-	return v, nil
+	return jsondec.Decode[lua.LValue]([]byte(s), jsonBuilder{e})
 }
 
-func (e *state) decodeValue(dec *json.Decoder, depth int) (lua.LValue, error) {
-	if depth > maxDepth {
-		return nil, errors.New("nested too deeply")
+// jsonBuilder makes Lua values for jsondec: arrays and objects marked so
+// {} and [] survive a round trip, null as json.null.
+type jsonBuilder struct{ e *state }
+
+func (b jsonBuilder) Null() lua.LValue            { return b.e.null }
+func (b jsonBuilder) Bool(v bool) lua.LValue      { return lua.LBool(v) }
+func (b jsonBuilder) Number(f float64) lua.LValue { return lua.LNumber(f) }
+func (b jsonBuilder) String(s string) lua.LValue  { return lua.LString(s) }
+func (b jsonBuilder) Array(items []lua.LValue) lua.LValue {
+	t := b.e.L.CreateTable(len(items), 0)
+	t.Metatable = b.e.arrayMT
+	for i, v := range items {
+		t.RawSetInt(i+1, v)
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+	return t
+}
+func (b jsonBuilder) Object(keys []string, vals []lua.LValue) lua.LValue {
+	t := b.e.L.CreateTable(0, len(keys))
+	t.Metatable = b.e.objectMT
+	for i, k := range keys {
+		t.RawSetString(k, vals[i])
 	}
-	switch t := tok.(type) {
-	case nil:
-		return e.null, nil
-	case bool:
-		return lua.LBool(t), nil
-	case string:
-		return lua.LString(t), nil
-	case json.Number:
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil {
-			return nil, err
-		}
-		return lua.LNumber(f), nil
-	}
-	tbl := e.L.NewTable()
-	if tok == json.Delim('[') {
-		tbl.Metatable = e.arrayMT
-		for i := 1; dec.More(); i++ {
-			v, err := e.decodeValue(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			tbl.RawSetInt(i, v)
-		}
-	} else {
-		tbl.Metatable = e.objectMT
-		for dec.More() {
-			k, err := dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			v, err := e.decodeValue(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			tbl.RawSetString(k.(string), v)
-		}
-	}
-	_, err = dec.Token() // the closing delimiter
-	return tbl, err
+	return t
 }
 
 // encodeJSON encodes a Lua value. A table is an array when it is marked as
@@ -154,8 +120,8 @@ func (j *jsonEncoder) value(v lua.LValue, depth int) error {
 		if math.IsInf(f, 0) || math.IsNaN(f) {
 			return fmt.Errorf("cannot encode %v", f)
 		}
-		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-			j.buf = strconv.AppendInt(j.buf, int64(f), 10)
+		if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+			j.buf = strconv.AppendFloat(j.buf, f, 'f', -1, 64) // as JSON.stringify
 		} else {
 			j.buf = strconv.AppendFloat(j.buf, f, 'g', -1, 64)
 		}

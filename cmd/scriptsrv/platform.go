@@ -1,0 +1,109 @@
+// platform.go: the platform's config tables ([kv], [env]) and the
+// server-wide state they make, which outlives reloads.
+
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"scriptsrv/host/caps"
+	"scriptsrv/internal/kv"
+)
+
+// KVConfig is [kv]: the store behind scripts' kv.
+type KVConfig struct {
+	// Capacity is what keys and values may hold in memory; past it the
+	// least recently used entries are evicted. Default "64MiB".
+	Capacity Size `toml:"capacity"`
+	// MaxValue is the largest value (as JSON text); a larger one is an
+	// error naming this key. Default "1MiB".
+	MaxValue Size `toml:"max_value"`
+	// Store is where entries live: "memory" (the default; lost at exit).
+	Store string `toml:"store"`
+}
+
+// EnvConfig is [env]: what scripts see of the environment (process.env,
+// os.getenv). Nothing else of scriptsrv's environment is visible.
+type EnvConfig struct {
+	// Pass names variables taken from scriptsrv's own environment at start
+	// and at SIGHUP; one that is not set is "" and a warning.
+	Pass []string `toml:"pass"`
+	// Vars are literal values; a passed variable of the same name wins.
+	Vars map[string]string `toml:"vars"`
+}
+
+func defaultKV() KVConfig { return KVConfig{Capacity: 64 << 20, MaxValue: 1 << 20, Store: "memory"} }
+
+// validatePlatform checks [kv] and [env].
+func (c *Config) validatePlatform() error {
+	k := c.KV
+	t := []string{"kv"}
+	if k.Capacity <= 0 {
+		return c.errAt(t, "capacity", 0, "must be more than 0")
+	}
+	if k.MaxValue <= 0 || k.MaxValue > k.Capacity {
+		return c.errAt(t, "max_value", 0, "must be more than 0 and at most capacity (%d bytes)", k.Capacity)
+	}
+	switch {
+	case k.Store == "memory":
+	case strings.HasPrefix(k.Store, "sqlite:"), strings.HasPrefix(k.Store, "redis://"):
+		return c.errAt(t, "store", 0, "%q: this version of scriptsrv has only the \"memory\" store", k.Store)
+	default:
+		return c.errAt(t, "store", 0, "want \"memory\", \"sqlite:PATH\" or \"redis://HOST:PORT/DB\", got %q", k.Store)
+	}
+	for _, name := range c.Env.Pass {
+		if err := checkEnvName(name); err != nil {
+			return c.errAt([]string{"env"}, "pass", 0, "%v", err)
+		}
+	}
+	for name := range c.Env.Vars {
+		if err := checkEnvName(name); err != nil {
+			return c.errAt([]string{"env"}, "vars", 0, "%v", err)
+		}
+	}
+	return nil
+}
+
+func checkEnvName(name string) error {
+	if name == "" || strings.ContainsAny(name, "=\x00") {
+		return fmt.Errorf("bad variable name %q", name)
+	}
+	return nil
+}
+
+// environment is what scripts see: [env] vars, then pass from the
+// process's environment. Unset passed names are warned about.
+func (c *Config) environment(log *slog.Logger) map[string]string {
+	env := make(map[string]string, len(c.Env.Vars)+len(c.Env.Pass))
+	for k, v := range c.Env.Vars {
+		env[k] = v
+	}
+	for _, name := range c.Env.Pass {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			log.Warn("[env] pass names a variable that is not set; scripts see \"\"", "name", name)
+		}
+		env[name] = v
+	}
+	return env
+}
+
+// newPlatform makes the server-wide state of the capabilities.
+func newPlatform(c *Config) *caps.Platform {
+	return &caps.Platform{KV: kv.NewMemory(int64(c.KV.Capacity), int64(c.KV.MaxValue))}
+}
+
+// updatePlatform applies a reloaded config: kv limits change at once; a
+// different store takes effect at the next restart.
+func updatePlatform(p *caps.Platform, old, cfg *Config, log *slog.Logger) {
+	if cfg.KV.Store != old.KV.Store {
+		log.Warn("reload: [kv] store changed; it takes effect at the next restart", "store", old.KV.Store)
+		cfg.KV.Store = old.KV.Store
+	}
+	if m, ok := p.KV.(*kv.Memory); ok {
+		m.SetLimits(int64(cfg.KV.Capacity), int64(cfg.KV.MaxValue))
+	}
+}

@@ -1,0 +1,68 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"scriptsrv/host/engine"
+)
+
+// waited receives the cause a blocked test capability returned with.
+var waited = make(chan error, 10)
+
+func init() {
+	// testcap.wait blocks until the request's context ends, as a capability
+	// doing I/O does.
+	engine.Define(&engine.Module{Name: "testcap", Funcs: []*engine.Func{{Name: "wait", Do: func(c *engine.Call, a *engine.Args) (any, error) {
+		ctx := c.Context()
+		select {
+		case <-ctx.Done():
+			waited <- context.Cause(ctx)
+			return nil, context.Cause(ctx)
+		case <-time.After(10 * time.Second):
+			waited <- nil
+			return nil, nil
+		}
+	}}}})
+}
+
+// A capability blocked in Go gets the request's context: the timeout and
+// the client going away cancel it, so the call returns at once instead of
+// the interpreter being abandoned.
+func TestCapabilityContext(t *testing.T) {
+	scripts := map[string]string{"js": "function handle(req) { testcap.wait(); return 'done'; }", "lua": "function handle(req) testcap.wait() return 'done' end"}
+	for _, lang := range []string{"js", "lua"} {
+		for _, how := range []string{"timeout", "client gone"} {
+			t.Run(lang+"/"+how, func(t *testing.T) {
+				p, lb := newPool(t, "wait."+lang, scripts[lang], Config{Workers: 1, Timeout: 200 * time.Millisecond, Grace: time.Second})
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if how == "client gone" {
+					time.AfterFunc(50*time.Millisecond, cancel)
+				}
+				start := time.Now()
+				r := doCtx(ctx, p, "GET", "/", "")
+				if took := time.Since(start); took > 800*time.Millisecond {
+					t.Errorf("answered after %v", took)
+				}
+				select {
+				case cause := <-waited:
+					if how == "timeout" && !errors.Is(cause, errTimedOut) || how == "client gone" && !errors.Is(cause, context.Canceled) {
+						t.Errorf("the call ended with %v", cause)
+					}
+				case <-time.After(time.Second):
+					t.Fatal("the blocked call did not return")
+				}
+				if how == "timeout" && r.Code() != 504 {
+					t.Errorf("status %d, want 504", r.Code())
+				}
+				if strings.Contains(lb.String(), "stuck in native code") {
+					t.Errorf("the interpreter was abandoned: %s", lb)
+				}
+			})
+		}
+	}
+}
