@@ -423,26 +423,10 @@ func (st *state) fromTable(t *lua.LTable, depth int) (any, error) {
 		}
 		return out, nil
 	}
-	type kv struct {
-		k string
-		v lua.LValue
+	pairs, err := sortedPairs(t)
+	if err != nil {
+		return nil, err
 	}
-	var pairs []kv
-	var bad error
-	t.ForEach(func(k, v lua.LValue) {
-		switch k := k.(type) {
-		case lua.LString:
-			pairs = append(pairs, kv{string(k), v})
-		case lua.LNumber:
-			pairs = append(pairs, kv{strconv.FormatFloat(float64(k), 'g', -1, 64), v})
-		default:
-			bad = fmt.Errorf("cannot pass a table with a %s key", k.Type())
-		}
-	})
-	if bad != nil {
-		return nil, bad
-	}
-	sort.Slice(pairs, func(i, j int) bool { return pairs[i].k < pairs[j].k })
 	out := make(engine.Map, 0, len(pairs))
 	for _, p := range pairs {
 		e, err := st.fromLua(p.v, depth+1)
@@ -452,6 +436,31 @@ func (st *state) fromTable(t *lua.LTable, depth int) (any, error) {
 		out = append(out, engine.Field{Key: p.k, Value: e})
 	}
 	return out, nil
+}
+
+// pair is a table's key (as a string) and value.
+type pair struct {
+	k string
+	v lua.LValue
+}
+
+// sortedPairs lists a table's entries sorted by key; keys must be strings
+// or numbers.
+func sortedPairs(t *lua.LTable) ([]pair, error) {
+	var pairs []pair
+	var bad error
+	t.ForEach(func(k, v lua.LValue) {
+		switch k := k.(type) {
+		case lua.LString:
+			pairs = append(pairs, pair{string(k), v})
+		case lua.LNumber:
+			pairs = append(pairs, pair{strconv.FormatFloat(float64(k), 'g', -1, 64), v})
+		default:
+			bad = fmt.Errorf("cannot use a table with a %s key", k.Type())
+		}
+	})
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].k < pairs[j].k })
+	return pairs, bad
 }
 
 // tableKind is "array" or "object": as marked, else by its keys.

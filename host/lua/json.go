@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -92,7 +91,7 @@ func (b jsonBuilder) Object(keys []string, vals []lua.LValue) lua.LValue {
 // one (json.array, or decoded from one) or when its keys are exactly 1..n
 // with n > 0; otherwise an object with sorted keys. An empty table is {}.
 func (e *state) encodeJSON(v lua.LValue) ([]byte, error) {
-	enc := jsonEncoder{null: e.null, L: e.L, visiting: map[*lua.LTable]bool{}}
+	enc := jsonEncoder{st: e, null: e.null, visiting: map[*lua.LTable]bool{}}
 	if err := enc.value(v, 0); err != nil {
 		return nil, err
 	}
@@ -100,9 +99,9 @@ func (e *state) encodeJSON(v lua.LValue) ([]byte, error) {
 }
 
 type jsonEncoder struct {
+	st       *state
 	buf      []byte
 	null     *lua.LUserData
-	L        *lua.LState
 	visiting map[*lua.LTable]bool
 }
 
@@ -146,18 +145,7 @@ func (j *jsonEncoder) table(t *lua.LTable, depth int) error {
 	}
 	j.visiting[t] = true
 	defer delete(j.visiting, t)
-	kind := ""
-	if mt, ok := j.L.GetMetatable(t).(*lua.LTable); ok {
-		kind = mt.RawGetString("__jsontype").String()
-	}
-	n := t.Len()
-	if kind == "" {
-		count := 0
-		t.ForEach(func(lua.LValue, lua.LValue) { count++ })
-		if n > 0 && count == n {
-			kind = "array"
-		}
-	}
+	kind, n := j.st.tableKind(t), t.Len()
 	if kind == "array" {
 		j.buf = append(j.buf, '[')
 		for i := 1; i <= n; i++ {
@@ -171,24 +159,10 @@ func (j *jsonEncoder) table(t *lua.LTable, depth int) error {
 		j.buf = append(j.buf, ']')
 		return nil
 	}
-	type kv struct {
-		k string
-		v lua.LValue
+	pairs, err := sortedPairs(t)
+	if err != nil {
+		return err
 	}
-	var pairs []kv
-	var bad error
-	t.ForEach(func(k, v lua.LValue) {
-		switch k.(type) {
-		case lua.LString, lua.LNumber:
-			pairs = append(pairs, kv{k.String(), v})
-		default:
-			bad = fmt.Errorf("cannot encode a %s key", k.Type())
-		}
-	})
-	if bad != nil {
-		return bad
-	}
-	sort.Slice(pairs, func(a, b int) bool { return pairs[a].k < pairs[b].k })
 	j.buf = append(j.buf, '{')
 	for i, p := range pairs {
 		if i > 0 {
