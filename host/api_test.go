@@ -2,6 +2,7 @@ package host
 
 import (
 	"path/filepath"
+	"scriptsrv/host/engine"
 	"strings"
 	"testing"
 )
@@ -44,7 +45,7 @@ func (c apiCase) langs() []string {
 	if c.only != "" {
 		return []string{c.only}
 	}
-	return []string{"js", "lua"}
+	return engine.Names() // every language runs every case
 }
 
 var apiCases = []apiCase{

@@ -70,6 +70,17 @@ func ForFile(file string) (*Language, bool) {
 	return nil, false
 }
 
+// Names lists the registered languages' names, in registration order.
+func Names() []string {
+	langMu.RLock()
+	defer langMu.RUnlock()
+	out := make([]string, len(langs))
+	for i, l := range langs {
+		out[i] = l.Name
+	}
+	return out
+}
+
 // Exts lists every registered extension, in registration order.
 func Exts() []string {
 	langMu.RLock()
