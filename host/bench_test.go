@@ -39,8 +39,10 @@ var benchParams = cgi.Params{
 // benchmarks run exactly what the harness serves.
 func benchFile(name string) string { return filepath.Join("..", "bench", "scriptsrv", name) }
 
-func benchScript(b *testing.B, name string) {
-	p, _ := poolFor(b, benchFile(name), Config{Workers: 1})
+func benchScript(b *testing.B, name string) { benchScriptWith(b, name, Config{Workers: 1}) }
+
+func benchScriptWith(b *testing.B, name string, cfg Config) {
+	p, _ := poolFor(b, benchFile(name), cfg)
 	w := &nullWriter{h: http.Header{}}
 	r := cgi.NewRequest(context.Background(), benchParams, nil)
 	b.ReportAllocs()
@@ -56,6 +58,14 @@ func BenchmarkHelloJS(b *testing.B)  { benchScript(b, "hello.js") }
 func BenchmarkHelloLua(b *testing.B) { benchScript(b, "hello.lua") }
 func BenchmarkWorkJS(b *testing.B)   { benchScript(b, "work.js") }
 func BenchmarkWorkLua(b *testing.B)  { benchScript(b, "work.lua") }
+
+// BenchmarkMemoryLimit runs the same scripts with memory_limit on, as the
+// default config has it: the accounting's cost, against the ones above.
+func BenchmarkMemoryLimit(b *testing.B) {
+	for _, name := range []string{"hello.js", "hello.lua", "work.js", "work.lua"} {
+		b.Run(name, func(b *testing.B) { benchScriptWith(b, name, Config{Workers: 1, MemoryLimit: 128 << 20}) })
+	}
+}
 
 // BenchmarkPoolMemory reports the heap held by a pool of 4 warm
 // interpreters per language.

@@ -99,16 +99,16 @@ type CompileError = engine.CompileError
 // MemoryError is a script stopped at its memory_limit.
 type MemoryError struct {
 	Limit int64 // the request's memory_limit
-	Want  int64 // what it asked for or reached
-	What  string
+	Used  int64 // what the request held, as estimated
+	Alloc int64 // the allocation refused (0: stopped by the heap sampler)
 }
 
 func (e *MemoryError) Error() string {
-	what := e.What
-	if what == "" {
-		what = "an allocation of"
+	if e.Alloc > 0 {
+		return fmt.Sprintf("%s: an allocation of %s on top of an estimated %s (memory_limit %s)", engine.ErrMemoryLimit,
+			sizeText(e.Alloc), sizeText(e.Used), sizeText(e.Limit))
 	}
-	return fmt.Sprintf("%s: %s %s (memory_limit %s)", engine.ErrMemoryLimit, what, sizeText(e.Want), sizeText(e.Limit))
+	return fmt.Sprintf("%s: the request holds an estimated %s (memory_limit %s)", engine.ErrMemoryLimit, sizeText(e.Used), sizeText(e.Limit))
 }
 
 func (e *MemoryError) Unwrap() error { return engine.ErrMemoryLimit }

@@ -26,6 +26,7 @@ type worker struct {
 	served int
 	limit  int
 	rs     reqState
+	mem    meter
 
 	// The request in progress, for the watchdogs.
 	state atomic.Int32 // stIdle, stRunning, ...
@@ -63,6 +64,7 @@ type Stats struct {
 	QueuedMax                   int64 // the longest queue seen
 	Served, Errors, Timeouts    int64
 	Overloads, Recycles, Aborts int64
+	MemoryStops                 int64 // requests stopped at memory_limit
 	Slowest                     []SlowRequest // the slowest recent requests, slowest first
 }
 
@@ -80,6 +82,7 @@ type Pool struct {
 	workers                                             atomic.Int64
 	busy, queued, queuedMax                             atomic.Int64
 	served, errs, timeouts, overloads, recycles, aborts atomic.Int64
+	memoryStops                                         atomic.Int64
 	slow                                                slowest
 }
 
@@ -112,6 +115,10 @@ func (p *Pool) newWorker() (*worker, error) {
 		return nil, &CompileError{Script: prog.File, Err: err}
 	}
 	w := &worker{eng: eng, jobs: make(chan job), fired: make(chan struct{}, 2), abandoned: make(chan struct{}, 1), watched: make(chan struct{}, 1)}
+	w.rs.mem = &w.mem
+	if w.mem.limit = p.cfg.MemoryLimit; w.mem.limit > 0 {
+		heap.register(w, p)
+	}
 	w.onCtx = func() { p.expire(w) }
 	w.watch = time.AfterFunc(time.Hour, w.onCtx)
 	w.watch.Stop()
@@ -138,6 +145,9 @@ func (p *Pool) retire(w *worker) {
 	w.gone.Stop()
 	close(w.jobs)
 	w.eng.Close()
+	if w.mem.limit > 0 {
+		heap.unregister(w)
+	}
 	p.workers.Add(-1)
 }
 
@@ -197,7 +207,8 @@ func (p *Pool) Stats() Stats {
 	idle := len(p.idle)
 	return Stats{Workers: int(p.workers.Load()), Idle: idle, Busy: int(p.busy.Load()), Queued: int(p.queued.Load()),
 		QueuedMax: p.queuedMax.Load(), Served: p.served.Load(), Errors: p.errs.Load(), Timeouts: p.timeouts.Load(),
-		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load(), Slowest: p.slow.list()}
+		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load(), MemoryStops: p.memoryStops.Load(),
+		Slowest: p.slow.list()}
 }
 
 // ServeCGI runs the script for one request.

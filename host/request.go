@@ -25,6 +25,7 @@ import (
 type reqState struct {
 	r     *cgi.Request
 	pool  *Pool
+	mem   *meter // the worker's
 	out   output
 	body  *bufio.Reader // lazily wraps the limited body
 	lim   limitedBody
@@ -155,12 +156,39 @@ func (rs *reqState) SetLocal(key, value any) {
 
 func (rs *reqState) OnEnd(f func()) { rs.ends = append(rs.ends, f) }
 
-// Grow refuses an allocation past the request's memory limit.
+// Grow refuses an allocation that would take the request past its memory
+// limit, and counts one it admits until the heap sampler sees it.
 func (rs *reqState) Grow(n int64) error {
-	if limit := rs.pool.cfg.MemoryLimit; limit > 0 && n > limit {
-		return &engine.Fatal{Err: &MemoryError{Limit: limit, Want: n}}
+	m := rs.mem
+	if m.limit <= 0 || n <= 0 {
+		return nil
 	}
+	if used := m.used(); used+n > m.limit {
+		return &engine.Fatal{Err: &MemoryError{Limit: m.limit, Used: used, Alloc: n}}
+	}
+	m.pending.Add(n)
 	return nil
+}
+
+// Waiting marks the script as waiting (sleep, I/O) or running again: the
+// heap's growth while it waits is not its own.
+func (rs *reqState) Waiting(on bool) {
+	m := rs.mem
+	if m.limit <= 0 {
+		return
+	}
+	if on {
+		m.pause()
+	} else {
+		m.segStart.Store(monoNow())
+	}
+}
+
+// stopCause is why the request was stopped (nil if it was not).
+func (rs *reqState) stopCause() error {
+	rs.ctxMu.Lock()
+	defer rs.ctxMu.Unlock()
+	return rs.stopped
 }
 
 // Body returns the buffered request body.

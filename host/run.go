@@ -72,6 +72,9 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 	rs := &wk.rs
 	wk.det, wk.start = d, time.Now()
 	rs.reset(w, r, p, wk.start)
+	if wk.mem.limit > 0 {
+		wk.mem.start(int64(wk.start.Sub(procStart)))
+	}
 	wk.state.Store(stRunning)
 	wk.watch.Reset(p.cfg.Timeout) // per-worker timers: no allocation per request
 	wk.gone.Reset(clientWatchAfter)
@@ -79,6 +82,9 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 		wk.slow.Reset(p.cfg.SlowLog)
 	}
 	err := safeServe(wk.eng, rs)
+	if wk.mem.limit > 0 {
+		wk.mem.pause()
+	}
 	rs.end()
 	if p.cfg.SlowLog > 0 {
 		wk.slow.Stop()
@@ -202,6 +208,13 @@ func stackOf(err error) string {
 // finish answers after the script returned, and puts the worker back.
 func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 	p.served.Add(1)
+	if errors.Is(err, engine.ErrMemoryLimit) { // a refused allocation stopped it
+		p.memoryStopped(rs, err, start, stackOf(err))
+		p.account(rs, start, stackOf(err))
+		p.retire(wk)
+		p.replace()
+		return
+	}
 	if err == nil {
 		err = rs.out.finish()
 	}
@@ -253,9 +266,13 @@ func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 	rs.out.fail(http.StatusInternalServerError, body, nil)
 }
 
-// interrupted answers a request whose context ended: 504 on timeout, or
-// nothing useful when the client is gone.
+// interrupted answers a request whose context ended: 504 on timeout, 500
+// at the memory limit, or nothing useful when the client is gone.
 func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack string) {
+	if cause := rs.stopCause(); errors.Is(cause, engine.ErrMemoryLimit) {
+		p.memoryStopped(rs, cause, start, stack)
+		return
+	}
 	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(),
 		"duration", time.Since(start), "stack", stack}
 	if errors.Is(context.Cause(r.Context()), cgi.ErrShutdown) {
@@ -273,4 +290,33 @@ func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack 
 	p.timeouts.Add(1)
 	p.log.Error("script timed out; interrupted", append(attrs, "timeout", p.cfg.Timeout)...)
 	rs.out.fail(http.StatusGatewayTimeout, "script timed out\n", nil)
+}
+
+// stopForMemory is the heap sampler stopping a request past its limit: it
+// is interrupted like a timeout, and answers 500.
+func (p *Pool) stopForMemory(wk *worker, used int64) {
+	if !wk.state.CompareAndSwap(stRunning, stInterrupted) {
+		return
+	}
+	cause := &MemoryError{Limit: wk.mem.limit, Used: used}
+	wk.rs.stop(cause)
+	wk.eng.Interrupt(cause)
+	wk.grace.Reset(p.cfg.Grace)
+}
+
+// memoryStopped logs a request stopped at its memory limit and answers 500
+// if it still can; its interpreter is replaced by the caller.
+func (p *Pool) memoryStopped(rs *reqState, cause error, start time.Time, stack string) {
+	p.memoryStops.Add(1)
+	p.log.Error("memory_limit exceeded; script stopped", "request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"),
+		"path", rs.requestPath(), "duration", time.Since(start), "memory_limit", p.cfg.MemoryLimit, "error", cause.Error(), "stack", stack)
+	if w := rs.out.w; w != nil {
+		fmt.Fprintf(w.Stderr(), "%s: %v\n", p.prog.Load().File, cause)
+	}
+	body := "memory limit exceeded\n"
+	if p.cfg.Debug {
+		body = cause.Error() + "\n" + stack + "\n"
+	}
+	rs.out.fail(http.StatusInternalServerError, body, nil)
+	heap.freeMemory()
 }

@@ -69,6 +69,9 @@ type Request interface {
 	// wrapping ErrMemoryLimit when that would pass the request's
 	// memory_limit; the engine then stops the script.
 	Grow(n int64) error
+	// Waiting marks the script as waiting on I/O or time (true) and back
+	// (false): memory growth meanwhile is not attributed to it.
+	Waiting(on bool)
 
 	// Local returns what SetLocal stored under key for this request (nil
 	// if nothing): per-request state of a capability.

@@ -53,6 +53,9 @@ func newRuntime(in *interp) (*runtime, error) {
 	if err := rt.bindAPI(); err != nil {
 		return nil, err
 	}
+	if in.host.MemoryLimit > 0 {
+		rt.checkBuiltins()
+	}
 	return rt, nil
 }
 

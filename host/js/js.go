@@ -144,8 +144,9 @@ func (in *interp) Interrupt(cause error) {
 }
 
 func (in *interp) Close() {
-	if rt := in.rt.Load(); rt != nil {
+	if rt := in.rt.Swap(nil); rt != nil {
 		rt.vm.ClearInterrupt()
+		rt.cur, rt.handle = nil, nil
 	}
 }
 

@@ -171,7 +171,7 @@ func (in *interp) Interrupt(cause error) {
 }
 
 func (in *interp) Close() {
-	if st := in.st.Load(); st != nil {
+	if st := in.st.Swap(nil); st != nil {
 		st.close()
 	}
 }
@@ -222,6 +222,9 @@ func newState(in *interp) *state {
 	L.SetContext(ctx)
 	st := &state{interp: in, L: L, cancel: cancel}
 	st.openLibs()
+	if in.host.MemoryLimit > 0 {
+		st.checkBuiltins()
+	}
 	st.bindModules()
 	st.bindAPI()
 	return st

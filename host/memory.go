@@ -1,0 +1,252 @@
+// memory.go: memory_limit. A Go allocation that fails is fatal, so a
+// script must be stopped before the process runs out: one sampler reads
+// the heap every few milliseconds while requests with a limit run,
+// attributes its growth to them, and stops one whose estimate passes its
+// limit once a garbage collection has confirmed the heap is really live.
+//
+// What is exact: an allocation the host makes or a checked built-in is
+// about to make ("x".repeat(n), string.rep, body reads, kv values) is
+// refused before it happens when it alone would pass the limit (Grow).
+// What is an estimate: growth between samples is shared among the requests
+// that ran script code in that interval, by the time each ran; waiting
+// (sleep, I/O) does not count. Heap profiles carry no goroutine labels, so
+// nothing better is possible inside one process.
+
+package host
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// sampleEvery is the sampler's period while requests with a limit run.
+const sampleEvery = 5 * time.Millisecond
+
+// procStart is the origin of the meters' clocks.
+var procStart = time.Now()
+
+func monoNow() int64 { return int64(time.Since(procStart)) }
+
+// meter is a worker's memory accounting for the request it runs.
+type meter struct {
+	limit    int64
+	base     int64        // the least live heap since the request started (sampler's)
+
+	charge   atomic.Int64 // heap growth attributed to the request
+	pending  atomic.Int64 // bytes Grow admitted since the last sample
+	segStart atomic.Int64 // when script code began running (monoNow); 0: waiting or idle
+	acc      atomic.Int64 // script time since the last sample, of ended segments
+}
+
+func (m *meter) start(at int64) {
+	m.base = heap.live.Load()
+	m.charge.Store(0)
+	m.pending.Store(0)
+	m.segStart.Store(at)
+}
+
+// pause ends a segment of script time: the request waits, or is over.
+func (m *meter) pause() {
+	if s := m.segStart.Swap(0); s != 0 {
+		m.acc.Add(monoNow() - max(s, heap.lastTick.Load()))
+	}
+}
+
+// used is the request's estimated memory.
+func (m *meter) used() int64 { return m.charge.Load() + m.pending.Load() }
+
+// heapWatch is the process-wide sampler.
+type heapWatch struct {
+	mu       sync.Mutex
+	workers  map[*worker]*Pool
+	wake     chan struct{}
+	lastTick atomic.Int64
+	live     atomic.Int64 // the live heap at the last collection
+	server   atomic.Int64 // [server] memory_limit, 0: none
+
+	sample    []metrics.Sample
+	lastHeap  int64
+	lastFree  time.Time
+	running   []candidate
+	gcRunning bool // a collection asked for is under way
+	gcDone    chan struct{}
+}
+
+type candidate struct {
+	wk     *worker
+	p      *Pool
+	weight int64
+}
+
+var heap = &heapWatch{workers: map[*worker]*Pool{}, wake: make(chan struct{}, 1), gcDone: make(chan struct{}, 1),
+	sample: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}}
+
+var startWatch sync.Once
+
+// SetServerMemoryLimit is [server] memory_limit: the Go runtime's soft
+// limit, and a heap past which the largest request is stopped. 0 removes it.
+func SetServerMemoryLimit(n int64) {
+	heap.server.Store(n)
+	if n > 0 {
+		debug.SetMemoryLimit(n)
+	} else {
+		debug.SetMemoryLimit(-1 >> 1)
+	}
+}
+
+func (h *heapWatch) register(wk *worker, p *Pool) {
+	startWatch.Do(func() {
+		_, live := h.read()
+		h.live.Store(live)
+		go h.loop()
+	})
+	h.mu.Lock()
+	h.workers[wk] = p
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (h *heapWatch) unregister(wk *worker) {
+	h.mu.Lock()
+	delete(h.workers, wk)
+	h.mu.Unlock()
+}
+
+// read returns the heap (live and unswept objects) and what the last
+// collection found live.
+func (h *heapWatch) read() (heap, live int64) {
+	metrics.Read(h.sample)
+	return int64(h.sample[0].Value.Uint64()), int64(h.sample[1].Value.Uint64())
+}
+
+// loop samples while any worker with a limit exists.
+func (h *heapWatch) loop() {
+	h.lastHeap, _ = h.read()
+	h.lastTick.Store(monoNow())
+	for {
+		h.mu.Lock()
+		n := len(h.workers)
+		h.mu.Unlock()
+		if n == 0 {
+			<-h.wake
+			h.lastHeap, _ = h.read()
+			h.lastTick.Store(monoNow())
+		}
+		time.Sleep(sampleEvery)
+		h.tick()
+	}
+}
+
+// tick attributes the heap's growth since the last tick and stops the
+// request past its limit, if one is.
+//
+// The heap between collections includes garbage, so it only weighs the
+// requests against each other (charge). What counts is the live heap the
+// last collection found: what became live since a request started is
+// shared among the requests running by their charges; a request whose
+// share passes its limit is stopped. A request whose charge alone passes
+// its limit has a collection run early, to know sooner.
+func (h *heapWatch) tick() {
+	now, last := monoNow(), h.lastTick.Load()
+	cur, live := h.read()
+	delta, prev := cur-h.lastHeap, h.lastHeap
+	h.lastHeap = cur
+	h.lastTick.Store(now)
+	h.live.Store(live)
+	h.attribute(now, last, cur, prev, delta)
+	select {
+	case <-h.gcDone:
+		h.gcRunning = false
+	default:
+	}
+	var total float64
+	for _, c := range h.running {
+		total += float64(max(c.wk.mem.used(), 1))
+	}
+	var worst *candidate
+	var worstShare, worstRatio float64
+	early := false
+	for i := range h.running {
+		c := &h.running[i]
+		m := &c.wk.mem
+		m.base = min(m.base, live) // memory freed since it started was not its own
+		used := float64(max(m.used(), 1))
+		share := float64(max(live-m.base, 0)) * used / total
+		if r := share / float64(m.limit); worst == nil || r > worstRatio {
+			worst, worstShare, worstRatio = c, share, r
+		}
+		if m.used() > m.limit {
+			early = true
+		}
+	}
+	if debugMem && worst != nil {
+		println("tick", now/1e6, "heap", cur>>20, "live", live>>20, "used", worst.wk.mem.used()>>20, "share", int64(worstShare)>>20)
+	}
+	if worst != nil && (worstRatio > 1 || h.server.Load() > 0 && live > h.server.Load()) {
+		worst.p.stopForMemory(worst.wk, int64(worstShare))
+		return
+	}
+	if early && !h.gcRunning {
+		h.gcRunning = true
+		go func() {
+			runtime.GC()
+			h.gcDone <- struct{}{}
+		}()
+	}
+}
+
+// attribute shares the heap's growth among the requests that ran script
+// code since the last tick, by the time each ran; a shrinking heap shrinks
+// every charge alike.
+func (h *heapWatch) attribute(now, last, cur, prev, delta int64) {
+	clear(h.running) // no stale pointer may keep a retired worker's memory
+	h.running = h.running[:0]
+	var total int64
+	h.mu.Lock()
+	for wk, p := range h.workers {
+		m := &wk.mem
+		w := m.acc.Swap(0)
+		if s := m.segStart.Load(); s != 0 {
+			w += now - max(s, last)
+		}
+		total += w
+		if wk.state.Load() == stRunning {
+			h.running = append(h.running, candidate{wk, p, w})
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range h.running {
+		m := &c.wk.mem
+		switch {
+		case delta > 0 && total > 0:
+			m.charge.Add(int64(float64(delta) * float64(c.weight) / float64(total)))
+		case delta < 0 && prev > 0:
+			m.scale(float64(cur) / float64(prev))
+		}
+		m.pending.Store(0)
+	}
+}
+
+func (m *meter) scale(f float64) { m.charge.Store(int64(float64(m.charge.Load()) * f)) }
+
+// freeMemory gives the memory of a stopped script back to the system, at
+// most once a second.
+func (h *heapWatch) freeMemory() {
+	h.mu.Lock()
+	if time.Since(h.lastFree) < time.Second {
+		h.mu.Unlock()
+		return
+	}
+	h.lastFree = time.Now()
+	h.mu.Unlock()
+	go debug.FreeOSMemory()
+}
+
+var debugMem = false
