@@ -33,8 +33,8 @@ func monoNow() int64 { return int64(time.Since(procStart)) }
 
 // meter is a worker's memory accounting for the request it runs.
 type meter struct {
-	limit    int64
-	base     int64        // the least live heap since the request started (sampler's)
+	limit int64
+	base  int64 // the least live heap since the request started (sampler's)
 
 	charge   atomic.Int64 // heap growth attributed to the request
 	pending  atomic.Int64 // bytes Grow admitted since the last sample

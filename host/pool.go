@@ -64,7 +64,7 @@ type Stats struct {
 	QueuedMax                   int64 // the longest queue seen
 	Served, Errors, Timeouts    int64
 	Overloads, Recycles, Aborts int64
-	MemoryStops                 int64 // requests stopped at memory_limit
+	MemoryStops                 int64         // requests stopped at memory_limit
 	Slowest                     []SlowRequest // the slowest recent requests, slowest first
 }
 
