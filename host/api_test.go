@@ -1,6 +1,7 @@
 package host
 
 import (
+	"os"
 	"path/filepath"
 	"scriptsrv/host/engine"
 	"strings"
@@ -124,7 +125,16 @@ var apiCases = []apiCase{
 	{name: "env", script: "env", cfg: Config{Env: testEnv}, status: 200,
 		body_js: "production production s3 undefined undefined APP_MODE,SECRET", body_lua: "production production s3 nil nil GET"},
 	{name: "env in CGI mode", script: "envcgi", cfg: Config{Env: testEnv}, status: 200, body_js: "production undefined", body_lua: "production nil"},
+	{name: "lua patterns as Lua 5.1", script: "patterns", only: "lua", status: 200, body_: readFile("testdata/api/patterns.lua.out")},
 	{name: "large upload in pieces", script: "upload", in: strings.Repeat("u", 3<<20), status: 200, body_: "total=3145728"},
+}
+
+func readFile(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 // testEnv is an [env]; the test process's own HOME and PATH must not show.

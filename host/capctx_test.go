@@ -26,6 +26,11 @@ func init() {
 			waited <- nil
 			return nil, nil
 		}
+	}}, {Name: "spin", Do: func(c *engine.Call, a *engine.Args) (any, error) {
+		// A native call that cannot be interrupted: it ignores its context.
+		for end := time.Now().Add(time.Duration(a.Number(0) * float64(time.Second))); time.Now().Before(end); {
+		}
+		return nil, nil
 	}}}})
 }
 

@@ -33,7 +33,7 @@ import (
 	"scriptsrv/host/engine"
 
 	// The languages scriptsrv runs.
-	_ "scriptsrv/host/js"
+	"scriptsrv/host/js"
 	_ "scriptsrv/host/lua"
 )
 
@@ -127,3 +127,9 @@ func sizeText(n int64) string {
 	}
 	return fmt.Sprintf("%.3g %s", f, units[i])
 }
+
+// SetRegexpTimeout bounds a JavaScript regular expression's backtracking
+// match, so one that runs away in a script already answered 504 does not
+// keep a core busy: set it to the longest route timeout (plus the grace)
+// before any pool starts.
+func SetRegexpTimeout(d time.Duration) { js.SetMatchTimeout(d) }

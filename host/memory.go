@@ -15,7 +15,7 @@
 package host
 
 import (
-	"runtime"
+	"math"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -36,7 +36,8 @@ type meter struct {
 	limit int64
 	base  int64 // the least live heap since the request started (sampler's)
 
-	charge   atomic.Int64 // heap growth attributed to the request
+	charge   atomic.Int64 // heap growth attributed to the request (with garbage)
+	share    atomic.Int64 // its share of what the last collection found live
 	pending  atomic.Int64 // bytes Grow admitted since the last sample
 	segStart atomic.Int64 // when script code began running (monoNow); 0: waiting or idle
 	acc      atomic.Int64 // script time since the last sample, of ended segments
@@ -45,6 +46,7 @@ type meter struct {
 func (m *meter) start(at int64) {
 	m.base = heap.live.Load()
 	m.charge.Store(0)
+	m.share.Store(0)
 	m.pending.Store(0)
 	m.segStart.Store(at)
 }
@@ -56,8 +58,12 @@ func (m *meter) pause() {
 	}
 }
 
-// used is the request's estimated memory.
+// used is the request's estimated memory, garbage included.
 func (m *meter) used() int64 { return m.charge.Load() + m.pending.Load() }
+
+// held is the request's estimated live memory: its share of the live heap,
+// and what it was admitted since the last sample.
+func (m *meter) held() int64 { return m.share.Load() + m.pending.Load() }
 
 // heapWatch is the process-wide sampler.
 type heapWatch struct {
@@ -72,8 +78,9 @@ type heapWatch struct {
 	lastHeap  int64
 	lastFree  time.Time
 	running   []candidate
-	gcRunning bool // a collection asked for is under way
-	gcDone    chan struct{}
+	freeing   bool  // a FreeOSMemory is scheduled
+	steered   int64 // the soft limit set last
+	freeAgain bool  // another FreeOSMemory is wanted after the pending one
 }
 
 type candidate struct {
@@ -82,7 +89,7 @@ type candidate struct {
 	weight int64
 }
 
-var heap = &heapWatch{workers: map[*worker]*Pool{}, wake: make(chan struct{}, 1), gcDone: make(chan struct{}, 1),
+var heap = &heapWatch{workers: map[*worker]*Pool{}, wake: make(chan struct{}, 1),
 	sample: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}}
 
 var startWatch sync.Once
@@ -91,11 +98,10 @@ var startWatch sync.Once
 // limit, and a heap past which the largest request is stopped. 0 removes it.
 func SetServerMemoryLimit(n int64) {
 	heap.server.Store(n)
-	if n > 0 {
-		debug.SetMemoryLimit(n)
-	} else {
-		debug.SetMemoryLimit(-1 >> 1)
+	if n <= 0 {
+		n = math.MaxInt64
 	}
+	debug.SetMemoryLimit(n) // the sampler lowers it while requests run
 }
 
 func (h *heapWatch) register(wk *worker, p *Pool) {
@@ -151,8 +157,9 @@ func (h *heapWatch) loop() {
 // requests against each other (charge). What counts is the live heap the
 // last collection found: what became live since a request started is
 // shared among the requests running by their charges; a request whose
-// share passes its limit is stopped. A request whose charge alone passes
-// its limit has a collection run early, to know sooner.
+// share passes its limit is stopped. No collection is forced: one has to
+// stop the world, which waits for a bomb's long copy to end, stalling
+// everything; the bomb's own allocations bring collections soon enough.
 func (h *heapWatch) tick() {
 	now, last := monoNow(), h.lastTick.Load()
 	cur, live := h.read()
@@ -161,44 +168,89 @@ func (h *heapWatch) tick() {
 	h.lastTick.Store(now)
 	h.live.Store(live)
 	h.attribute(now, last, cur, prev, delta)
-	select {
-	case <-h.gcDone:
-		h.gcRunning = false
-	default:
-	}
 	var total float64
 	for _, c := range h.running {
 		total += float64(max(c.wk.mem.used(), 1))
 	}
 	var worst *candidate
-	var worstShare, worstRatio float64
-	early := false
+	var worstRatio float64
+	stopped := false
 	for i := range h.running {
 		c := &h.running[i]
 		m := &c.wk.mem
 		m.base = min(m.base, live) // memory freed since it started was not its own
 		used := float64(max(m.used(), 1))
 		share := float64(max(live-m.base, 0)) * used / total
-		if r := share / float64(m.limit); worst == nil || r > worstRatio {
-			worst, worstShare, worstRatio = c, share, r
-		}
-		if m.used() > m.limit {
-			early = true
+		m.share.Store(int64(share))
+		r := share / float64(m.limit)
+		if r > 1 { // every request past its limit stops now, not one a tick
+			c.p.stopForMemory(c.wk, int64(share))
+			stopped = true
+		} else if worst == nil || r > worstRatio {
+			worst, worstRatio = c, r
 		}
 	}
-	if debugMem && worst != nil {
-		println("tick", now/1e6, "heap", cur>>20, "live", live>>20, "used", worst.wk.mem.used()>>20, "share", int64(worstShare)>>20)
-	}
-	if worst != nil && (worstRatio > 1 || h.server.Load() > 0 && live > h.server.Load()) {
-		worst.p.stopForMemory(worst.wk, int64(worstShare))
+	h.stopTogether(live, stopped)
+	h.steer()
+	if server := h.server.Load(); !stopped && worst != nil && server > 0 && live > server {
+		worst.p.stopForMemory(worst.wk, worst.wk.mem.share.Load())
 		return
 	}
-	if early && !h.gcRunning {
-		h.gcRunning = true
-		go func() {
-			runtime.GC()
-			h.gcDone <- struct{}{}
-		}()
+}
+
+// steer sets the collector's soft limit to what the running requests may
+// hold between them above the live heap they started with: a request
+// growing past its allowance makes the collector run at once, and the
+// live heap it reports is the sampler's evidence. With nothing running,
+// the limit is [server] memory_limit (or none).
+func (h *heapWatch) steer() {
+	target := h.server.Load()
+	if len(h.running) > 0 {
+		base, allowance := int64(math.MaxInt64), int64(0)
+		for _, c := range h.running {
+			base = min(base, c.wk.mem.base)
+			allowance += c.wk.mem.limit
+		}
+		t := base + allowance + steerSlack
+		if target == 0 || t < target {
+			target = t
+		}
+	}
+	if target == 0 {
+		target = math.MaxInt64
+	}
+	if target != h.steered {
+		h.steered = target
+		debug.SetMemoryLimit(target)
+	}
+}
+
+// steerSlack is room above the requests' allowances before the collector
+// is pushed.
+const steerSlack = 32 << 20
+
+// stopTogether is the net under the shares: when the live heap grew by
+// more than the running requests may hold between them (each at most its
+// limit, and at most what it allocated), every one past its limit counting
+// garbage is stopped. Two bombs that split the growth between them are not
+// each under their limits.
+func (h *heapWatch) stopTogether(live int64, stopped bool) {
+	if stopped || len(h.running) == 0 {
+		return
+	}
+	base, allowance := int64(math.MaxInt64), int64(0)
+	for _, c := range h.running {
+		m := &c.wk.mem
+		base = min(base, m.base)
+		allowance += min(m.limit, max(m.used(), 0))
+	}
+	if live-base <= allowance {
+		return
+	}
+	for _, c := range h.running {
+		if m := &c.wk.mem; m.used() > m.limit {
+			c.p.stopForMemory(c.wk, m.share.Load())
+		}
 	}
 }
 
@@ -236,17 +288,30 @@ func (h *heapWatch) attribute(now, last, cur, prev, delta int64) {
 
 func (m *meter) scale(f float64) { m.charge.Store(int64(float64(m.charge.Load()) * f)) }
 
-// freeMemory gives the memory of a stopped script back to the system, at
-// most once a second.
+// freeMemory gives the memory of a stopped script back to the system once
+// its interpreter is gone: at once, or a second after the last time; a
+// request for it while one is pending runs it once more afterwards.
 func (h *heapWatch) freeMemory() {
 	h.mu.Lock()
-	if time.Since(h.lastFree) < time.Second {
-		h.mu.Unlock()
+	defer h.mu.Unlock()
+	if h.freeing {
+		h.freeAgain = true
 		return
 	}
-	h.lastFree = time.Now()
-	h.mu.Unlock()
-	go debug.FreeOSMemory()
+	h.freeing = true
+	wait := time.Until(h.lastFree.Add(time.Second))
+	var run func()
+	run = func() {
+		debug.FreeOSMemory()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.lastFree = time.Now()
+		if h.freeAgain {
+			h.freeAgain = false
+			time.AfterFunc(time.Second, run)
+			return
+		}
+		h.freeing = false
+	}
+	time.AfterFunc(max(wait, 0), run)
 }
-
-var debugMem = false

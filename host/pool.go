@@ -65,6 +65,7 @@ type Stats struct {
 	Served, Errors, Timeouts    int64
 	Overloads, Recycles, Aborts int64
 	MemoryStops                 int64         // requests stopped at memory_limit
+	Stuck                       int           // abandoned interpreters whose native call still runs
 	Slowest                     []SlowRequest // the slowest recent requests, slowest first
 }
 
@@ -83,6 +84,9 @@ type Pool struct {
 	busy, queued, queuedMax                             atomic.Int64
 	served, errs, timeouts, overloads, recycles, aborts atomic.Int64
 	memoryStops                                         atomic.Int64
+	stuck                                               atomic.Int64
+	stuckMu                                             sync.Mutex // stuck and owed together
+	owed                                                int        // replacements held back while too many are stuck
 	slow                                                slowest
 }
 
@@ -207,7 +211,7 @@ func (p *Pool) Stats() Stats {
 	idle := len(p.idle)
 	return Stats{Workers: int(p.workers.Load()), Idle: idle, Busy: int(p.busy.Load()), Queued: int(p.queued.Load()),
 		QueuedMax: p.queuedMax.Load(), Served: p.served.Load(), Errors: p.errs.Load(), Timeouts: p.timeouts.Load(),
-		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load(), MemoryStops: p.memoryStops.Load(),
+		Overloads: p.overloads.Load(), Recycles: p.recycles.Load(), Aborts: p.aborts.Load(), MemoryStops: p.memoryStops.Load(), Stuck: int(p.stuck.Load()),
 		Slowest: p.slow.list()}
 }
 

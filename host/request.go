@@ -163,8 +163,8 @@ func (rs *reqState) Grow(n int64) error {
 	if m.limit <= 0 || n <= 0 {
 		return nil
 	}
-	if used := m.used(); used+n > m.limit {
-		return &engine.Fatal{Err: &MemoryError{Limit: m.limit, Used: used, Alloc: n}}
+	if held := m.held(); held+n > m.limit {
+		return &engine.Fatal{Err: &MemoryError{Limit: m.limit, Used: held, Alloc: n}}
 	}
 	m.pending.Add(n)
 	return nil

@@ -107,6 +107,9 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 		wk.grace.Stop()
 		stack := stackOf(err)
 		p.retire(wk)
+		if errors.Is(rs.stopCause(), engine.ErrMemoryLimit) {
+			heap.freeMemory()
+		}
 		p.account(rs, wk.start, stack)
 		p.replace()
 		p.interrupted(rs, r, wk.start, stack)
@@ -115,6 +118,16 @@ func (p *Pool) execute(wk *worker, w cgi.ResponseWriter, d cgi.Detacher, r *cgi.
 	default: // abandoned: wait until abandon has answered and detached
 		<-wk.abandoned
 		p.retire(wk)
+		p.stuckMu.Lock()
+		p.stuck.Add(-1)
+		if p.owed > 0 {
+			p.owed--
+			p.replace()
+		}
+		p.stuckMu.Unlock()
+		if errors.Is(rs.stopCause(), engine.ErrMemoryLimit) {
+			heap.freeMemory()
+		}
 		return true
 	}
 }
@@ -171,7 +184,17 @@ func (p *Pool) abandon(wk *worker) {
 	rs.out.fence()
 	const stack = "(stuck in native code)"
 	p.account(rs, wk.start, stack)
-	p.replace()
+	// A stuck interpreter still burns its CPU: past maxStuck of them the
+	// pool waits for one to end before it starts another, and requests
+	// queue (503 at queue_timeout) instead of stuck calls multiplying.
+	p.stuckMu.Lock()
+	if p.stuck.Add(1) <= int64(p.maxStuck()) {
+		p.replace()
+	} else {
+		p.owed++
+		p.log.Warn("too many interpreters stuck in native code; not replacing this one until one ends", "stuck", p.stuck.Load())
+	}
+	p.stuckMu.Unlock()
 	p.interrupted(rs, rs.r, wk.start, stack)
 	p.busy.Add(-1)
 	wk.det.Detach()
@@ -213,6 +236,7 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 		p.account(rs, start, stackOf(err))
 		p.retire(wk)
 		p.replace()
+		heap.freeMemory()
 		return
 	}
 	if err == nil {
@@ -318,5 +342,8 @@ func (p *Pool) memoryStopped(rs *reqState, cause error, start time.Time, stack s
 		body = cause.Error() + "\n" + stack + "\n"
 	}
 	rs.out.fail(http.StatusInternalServerError, body, nil)
-	heap.freeMemory()
 }
+
+// maxStuck is how many interpreters stuck in a native call a pool keeps
+// replacing: as many as it has workers.
+func (p *Pool) maxStuck() int { return p.cfg.Workers }

@@ -41,8 +41,13 @@ type Size int64
 
 var sizeRe = regexp.MustCompile(`^\s*(\d+)\s*([KMGT]I?B?|B)?\s*$`)
 
-// UnmarshalText parses a size with an optional unit (KiB=1024, KB=1000).
+// UnmarshalText parses a size with an optional unit (KiB=1024, KB=1000);
+// "" is 0.
 func (s *Size) UnmarshalText(b []byte) error {
+	if strings.TrimSpace(string(b)) == "" {
+		*s = 0 // "": none
+		return nil
+	}
 	m := sizeRe.FindStringSubmatch(strings.ToUpper(string(b)))
 	if m == nil {
 		return fmt.Errorf("bad size %q (want e.g. \"16MiB\", \"512KiB\", \"1048576\")", b)
@@ -68,38 +73,84 @@ func (s *Size) UnmarshalText(b []byte) error {
 
 // ServerConfig is [server].
 type ServerConfig struct {
-	FastCGI         string   `toml:"fastcgi"`
-	HTTP            string   `toml:"http"`
-	AllowedClients  []string `toml:"allowed_clients"`
-	SocketMode      string   `toml:"socket_mode"`
+	// FastCGI is the FastCGI listener: "host:port", "[::1]:port" or
+	// "unix:PATH"; "" turns it off. Default "127.0.0.1:9000".
+	FastCGI string `toml:"fastcgi"`
+	// HTTP is the HTTP front's listener, "host:port"; "" turns it off.
+	// Default "127.0.0.1:8080".
+	HTTP string `toml:"http"`
+	// AllowedClients are the FastCGI peer IPs or CIDRs allowed; empty: any
+	// (FCGI_WEB_SERVER_ADDRS is honoured too). Default [].
+	AllowedClients []string `toml:"allowed_clients"`
+	// SocketMode is the permission of a unix socket, octal. Default "0660".
+	SocketMode string `toml:"socket_mode"`
+	// ShutdownTimeout is how long requests in progress may finish after
+	// SIGTERM/SIGINT. Default "10s".
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
-	Debug           bool     `toml:"debug"`
-	StatusPath      string   `toml:"status_path"`
-	MetricsPath     string   `toml:"metrics_path"`
-	Reload          bool     `toml:"reload"`
-	LogFormat       string   `toml:"log_format"`
-	LogLevel        string   `toml:"log_level"`
-	HealthPath      string   `toml:"health_path"`
-	StatusClients   []string `toml:"status_clients"`
-	AccessLog       bool     `toml:"access_log"`
-	SlowLog         Duration `toml:"slow_log"`
+	// Debug puts error details (message, file:line, stack) in responses.
+	// Default false.
+	Debug bool `toml:"debug"`
+	// StatusPath answers pool and request figures as JSON. Default "" (off).
+	StatusPath string `toml:"status_path"`
+	// MetricsPath answers Prometheus text format. Default "" (off).
+	MetricsPath string `toml:"metrics_path"`
+	// Reload reloads a script when its file or a module it loaded changes.
+	// Default true.
+	Reload bool `toml:"reload"`
+	// LogFormat is "text" or "json". Default "text".
+	LogFormat string `toml:"log_format"`
+	// LogLevel is debug, info, warn or error. Default "info".
+	LogLevel string `toml:"log_level"`
+	// HealthPath answers 200, or 503 while draining. Default "" (off).
+	HealthPath string `toml:"health_path"`
+	// StatusClients may read StatusPath and MetricsPath (by REMOTE_ADDR);
+	// [] means anyone. Default ["127.0.0.0/8", "::1"].
+	StatusClients []string `toml:"status_clients"`
+	// AccessLog logs one line per request. Default false.
+	AccessLog bool `toml:"access_log"`
+	// SlowLog logs requests slower than this with the script's stack; 0:
+	// off. Default "0s".
+	SlowLog Duration `toml:"slow_log"`
+	// MemoryLimit is a soft limit for the whole process (as GOMEMLIMIT):
+	// the collector works harder near it, and past it the request holding
+	// the most is stopped. "" or 0: none. Default "".
+	MemoryLimit Size `toml:"memory_limit"`
 }
 
-// PoolConfig is [pool], and the per-route overrides.
+// PoolConfig is [pool], and the per-route overrides; nil means "as
+// [pool]", and [pool]'s nil means the default.
 type PoolConfig struct {
-	Workers      *int      `toml:"workers"`
-	MaxRequests  *int      `toml:"max_requests"`
-	Timeout      *Duration `toml:"timeout"`
+	// Workers is the number of warm interpreters per script. Default 4.
+	Workers *int `toml:"workers"`
+	// MaxRequests recycles an interpreter after this many requests; 0:
+	// never. Default 0.
+	MaxRequests *int `toml:"max_requests"`
+	// Timeout is the run-time limit of one request (504 past it). Default
+	// "30s".
+	Timeout *Duration `toml:"timeout"`
+	// QueueTimeout is how long a request waits for a free interpreter
+	// (503 past it). Default "5s".
 	QueueTimeout *Duration `toml:"queue_timeout"`
-	MaxBody      *Size     `toml:"max_body"`
-	Sandbox      *bool     `toml:"sandbox"`
+	// MaxBody is the request body limit (413 past it). Default "16MiB".
+	MaxBody *Size `toml:"max_body"`
+	// Sandbox keeps scripts from processes and the file system (see
+	// SCRIPT_API.md). Default true.
+	Sandbox *bool `toml:"sandbox"`
+	// MemoryLimit is what one request may allocate (500 past it); "0": no
+	// limit. Default "128MiB".
+	MemoryLimit *Size `toml:"memory_limit"`
 }
 
 // RouteConfig is one [[route]].
 type RouteConfig struct {
-	Path   string `toml:"path"`
+	// Path is the prefix it serves: "/hello" matches /hello and
+	// /hello/...; the longest matching route wins.
+	Path string `toml:"path"`
+	// Script is the one script that serves the route.
 	Script string `toml:"script"`
-	Dir    string `toml:"dir"`
+	// Dir is, instead of Script, a folder of scripts: /app/x runs x.js or
+	// x.lua in it (with or without the extension), never outside it.
+	Dir string `toml:"dir"`
 	PoolConfig
 }
 
@@ -125,7 +176,8 @@ func defaultConfig() *Config {
 			ShutdownTimeout: Duration{10 * time.Second}, Reload: true, LogFormat: "text", LogLevel: "info",
 			StatusClients: []string{"127.0.0.0/8", "::1"}},
 		Pool: PoolConfig{Workers: ptr(4), MaxRequests: ptr(0), Timeout: &Duration{30 * time.Second},
-			QueueTimeout: &Duration{5 * time.Second}, MaxBody: ptr(Size(16 << 20)), Sandbox: ptr(true)},
+			QueueTimeout: &Duration{5 * time.Second}, MaxBody: ptr(Size(16 << 20)), Sandbox: ptr(true),
+			MemoryLimit: ptr(Size(128 << 20))},
 		KV: defaultKV(),
 	}
 }
@@ -339,6 +391,17 @@ func (c *Config) abs(p string) string {
 	return filepath.Join(c.dir, p)
 }
 
+// longestTimeout is the longest request timeout of any route.
+func (c *Config) longestTimeout() time.Duration {
+	d := c.Pool.Timeout.Duration
+	for _, r := range c.Routes {
+		if r.Timeout != nil {
+			d = max(d, r.Timeout.Duration)
+		}
+	}
+	return d
+}
+
 // hostConfig merges a route's overrides over [pool].
 func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
 	p := c.Pool
@@ -362,6 +425,10 @@ func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
 	hc.MaxBody = int64(*p.MaxBody)
 	if o.MaxBody != nil {
 		hc.MaxBody = int64(*o.MaxBody)
+	}
+	hc.MemoryLimit = int64(*p.MemoryLimit)
+	if o.MemoryLimit != nil {
+		hc.MemoryLimit = int64(*o.MemoryLimit)
 	}
 	sandbox := *p.Sandbox
 	if o.Sandbox != nil {

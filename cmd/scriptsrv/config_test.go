@@ -80,13 +80,13 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 }
 
 func TestSizes(t *testing.T) {
-	for in, want := range map[string]Size{"16MiB": 16 << 20, "512KiB": 512 << 10, "1GB": 1e9, "4096": 4096, "2k": 2000, "1mib": 1 << 20, "10B": 10} {
+	for in, want := range map[string]Size{"": 0, "0": 0, "16MiB": 16 << 20, "512KiB": 512 << 10, "1GB": 1e9, "4096": 4096, "2k": 2000, "1mib": 1 << 20, "10B": 10} {
 		var s Size
 		if err := s.UnmarshalText([]byte(in)); err != nil || s != want {
 			t.Errorf("%s: got %d, %v; want %d", in, s, err, want)
 		}
 	}
-	for _, bad := range []string{"", "MiB", "-1", "1.5MiB", "12 parsecs"} {
+	for _, bad := range []string{"MiB", "-1", "1.5MiB", "12 parsecs"} {
 		var s Size
 		if err := s.UnmarshalText([]byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)

@@ -1,5 +1,5 @@
-// platform.go: the platform's config tables ([kv], [env]) and the
-// server-wide state they make, which outlives reloads.
+// platform.go: the platform's config tables ([kv], [env], the memory
+// limits) and the server-wide state they make, which outlives reloads.
 
 package main
 
@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"scriptsrv/host"
 	"scriptsrv/host/caps"
 	"scriptsrv/internal/kv"
 )
@@ -99,6 +100,7 @@ func newPlatform(c *Config) *caps.Platform {
 // updatePlatform applies a reloaded config: kv limits change at once; a
 // different store takes effect at the next restart.
 func updatePlatform(p *caps.Platform, old, cfg *Config, log *slog.Logger) {
+	host.SetServerMemoryLimit(int64(cfg.Server.MemoryLimit))
 	if cfg.KV.Store != old.KV.Store {
 		log.Warn("reload: [kv] store changed; it takes effect at the next restart", "store", old.KV.Store)
 		cfg.KV.Store = old.KV.Store

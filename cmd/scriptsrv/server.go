@@ -253,6 +253,8 @@ func (a *app) reload() {
 // serve runs the server until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	start := time.Now()
+	host.SetServerMemoryLimit(int64(cfg.Server.MemoryLimit))
+	host.SetRegexpTimeout(cfg.longestTimeout())
 	plat := newPlatform(cfg)
 	defer plat.KV.Close()
 	rs, err := buildRoutes(cfg, log, plat, false)

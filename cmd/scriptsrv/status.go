@@ -29,12 +29,14 @@ type routeStatus struct {
 	Workers         int                `json:"workers"`
 	Idle            int                `json:"idle"`
 	Busy            int                `json:"busy"`
+	Stuck           int                `json:"stuck"`
 	Queued          int                `json:"queued"`
 	QueuedMax       int64              `json:"queued_max"`
 	Served          int64              `json:"served"`
 	Errors          int64              `json:"errors_5xx_script"`
 	Timeouts        int64              `json:"errors_5xx_timeout"`
 	Overloads       int64              `json:"errors_5xx_overload"`
+	MemoryStops     int64              `json:"errors_5xx_memory"`
 	Aborts          int64              `json:"aborted"`
 	Recycles        int64              `json:"recycles"`
 	Reloads         int64              `json:"reloads"`
@@ -59,9 +61,9 @@ func (a *app) statuses() []routeStatus {
 	add := func(route string, s *host.Script) {
 		st := s.Pool().Stats()
 		n, last := s.Reloads()
-		out = append(out, routeStatus{Route: route, Script: s.File(), Workers: st.Workers, Idle: st.Idle, Busy: st.Busy,
+		out = append(out, routeStatus{Route: route, Script: s.File(), Workers: st.Workers, Idle: st.Idle, Busy: st.Busy, Stuck: st.Stuck,
 			Queued: st.Queued, QueuedMax: st.QueuedMax, Served: st.Served, Errors: st.Errors, Timeouts: st.Timeouts,
-			Overloads: st.Overloads, Aborts: st.Aborts, Recycles: st.Recycles, Reloads: n, LastReloadError: last, Slowest: st.Slowest})
+			Overloads: st.Overloads, MemoryStops: st.MemoryStops, Aborts: st.Aborts, Recycles: st.Recycles, Reloads: n, LastReloadError: last, Slowest: st.Slowest})
 	}
 	for _, r := range rs.scripts {
 		add(r.path, r.script)
@@ -177,7 +179,7 @@ var (
 	descQueue    = prometheus.NewDesc("scriptsrv_queue_length", "Requests waiting for an interpreter.", []string{"route", "script"}, nil)
 	descQueueMax = prometheus.NewDesc("scriptsrv_queue_length_max", "The longest queue seen.", []string{"route", "script"}, nil)
 	descServed   = prometheus.NewDesc("scriptsrv_requests_total", "Requests run on an interpreter.", []string{"route", "script"}, nil)
-	descFailed   = prometheus.NewDesc("scriptsrv_failures_total", "Failed requests by kind: error (500), timeout (504), overload (503), abort (client gone).", []string{"route", "script", "kind"}, nil)
+	descFailed   = prometheus.NewDesc("scriptsrv_failures_total", "Failed requests by kind: error (500), timeout (504), overload (503), memory (500 at memory_limit), abort (client gone).", []string{"route", "script", "kind"}, nil)
 	descRecycles = prometheus.NewDesc("scriptsrv_recycles_total", "Interpreters recycled after max_requests.", []string{"route", "script"}, nil)
 	descReloads  = prometheus.NewDesc("scriptsrv_script_reloads_total", "Script reloads after a change on disk.", []string{"route", "script"}, nil)
 	descConfig   = prometheus.NewDesc("scriptsrv_config_reloads_total", "Config reloads (SIGHUP) that took effect.", nil, nil)
@@ -207,6 +209,7 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 		n(descFailed, s.Errors, r, f, "error")
 		n(descFailed, s.Timeouts, r, f, "timeout")
 		n(descFailed, s.Overloads, r, f, "overload")
+		n(descFailed, s.MemoryStops, r, f, "memory")
 		n(descFailed, s.Aborts, r, f, "abort")
 		n(descRecycles, s.Recycles, r, f)
 		n(descReloads, s.Reloads, r, f)

@@ -47,6 +47,7 @@ func newRuntime(in *interp) (*runtime, error) {
 	stringify, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("stringify"))
 	parse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
 	rt.stringify, rt.parse = stringify, parse
+	rt.bindJSON()
 	if err := rt.bindModules(); err != nil {
 		return nil, err
 	}
@@ -135,6 +136,7 @@ func (rt *runtime) noteSlow() {
 func (rt *runtime) throw(err error) {
 	var fatal *engine.Fatal
 	if errors.As(err, &fatal) {
+		rt.interp.stop.CompareAndSwap(nil, &fatal.Err)
 		rt.vm.Interrupt(fatal.Err)
 		panic(rt.vm.NewGoError(fatal.Err)) // unwinds to the interrupt check
 	}

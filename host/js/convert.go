@@ -249,6 +249,10 @@ func (b jsonBuilder) Array(items []goja.Value) goja.Value {
 func (b jsonBuilder) Object(keys []string, vals []goja.Value) goja.Value {
 	obj := b.vm.NewObject()
 	for i, k := range keys {
+		if k == "__proto__" { // an own property, as JSON.parse makes it
+			obj.DefineDataProperty(k, vals[i], goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+			continue
+		}
 		obj.Set(k, vals[i])
 	}
 	return obj

@@ -235,6 +235,16 @@ func (rt *runtime) scriptError(err error) error {
 	default:
 		se.Message = err.Error()
 	}
+	if c := rt.interp.stop.Load(); c != nil { // stopped: say why, where
+		se.Err = *c
+		where := name
+		if ex != nil && len(ex.Stack()) > 0 {
+			if pos := ex.Stack()[0].Position(); pos.Filename != "" {
+				where = fmt.Sprintf("%s:%d", pos.Filename, pos.Line)
+			}
+		}
+		se.Message = where + ": " + (*c).Error()
+	}
 	return se
 }
 

@@ -11,13 +11,15 @@ package js
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/dop251/goja"
 )
 
-// maxFastJSONDepth is where the encoder hands the rest to JSON.stringify.
-const maxFastJSONDepth = 64
+// errTooDeep is a value nested past maxDepth: JSON text of it would take
+// the encoder (and goja's own, recursively) without bound.
+var errTooDeep = fmt.Errorf("JSON: nested more than %d levels deep", maxDepth)
 
 // errWhole asks for the whole value to go to JSON.stringify: on a cycle, so
 // the script sees its TypeError; when toJSON returned an object, which the
@@ -107,7 +109,10 @@ func (j *jsonEncoder) object(obj *goja.Object, depth int) (bool, error) {
 	}
 	class, typ := obj.ClassName(), obj.ExportType()
 	isArray := class == "Array" && typ == typeJSSlice
-	if !isArray && (class != "Object" || typ != typeJSMap) || depth >= maxFastJSONDepth {
+	if depth >= maxDepth {
+		return false, errTooDeep
+	}
+	if !isArray && (class != "Object" || typ != typeJSMap) {
 		return j.stringify(obj)
 	}
 	for _, o := range j.stack {

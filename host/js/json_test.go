@@ -2,6 +2,9 @@ package js
 
 import (
 	"fmt"
+	"scriptsrv/host/engine"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -131,4 +134,39 @@ func FuzzJSJSON(f *testing.F) {
 			sameAsStringify(t, e, s, v)
 		}
 	})
+}
+
+// JSON.parse is goja's, but for the nesting limit: the same values, or an
+// error for the same inputs.
+func TestJSONParseAsGoja(t *testing.T) {
+	in := &interp{prog: &program{src: &engine.Source{Name: "t.js"}, registry: newRegistry(t.TempDir(), nil)}, host: &engine.Host{}}
+	rt, err := newRuntime(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []string{`{"a":[1,2,{"b":null}],"c":"é\u00e9\\n"}`, `[]`, `{}`, `1e3`, `-0`, `"x"`, `true`, `{"__proto__":{"polluted":1}}`,
+		`{"a":1,"a":2}`, ``, `[1,]`, `{'a':1}`, `nul`, `[1] 2`, `"\ud800"`}
+	for _, c := range cases {
+		ours, err1 := rt.vm.RunString(`JSON.stringify(JSON.parse(` + strconv.Quote(c) + `))`)
+		theirs, err2 := rt.parse(goja.Undefined(), rt.vm.ToValue(c))
+		if (err1 != nil) != (err2 != nil) {
+			t.Errorf("%q: error %v, goja's %v", c, err1, err2)
+			continue
+		}
+		if err1 == nil {
+			want, _ := rt.stringify(goja.Undefined(), theirs)
+			if ours.String() != want.String() {
+				t.Errorf("%q: %s, goja's %s", c, ours, want)
+			}
+		}
+	}
+	if v, _ := rt.vm.RunString(`({}).polluted`); !goja.IsUndefined(v) {
+		t.Error("a __proto__ key set the prototype")
+	}
+	for _, src := range []string{`JSON.parse("[".repeat(400000) + "]".repeat(400000))`, `let a = []; for (let i = 0; i < 2000; i++) a = [a]; JSON.stringify(a)`,
+		`JSON.parse("[".repeat(2000) + "]".repeat(2000), (k, v) => v)`} {
+		if _, err := rt.vm.RunString(src); err == nil || !strings.Contains(err.Error(), "nested more than 1000 levels deep") {
+			t.Errorf("%s: %v", src[:20], err)
+		}
+	}
 }

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
 
 	"github.com/dop251/goja"
 
@@ -167,3 +170,11 @@ func (rt *runtime) wrapConstructor(name string, elem float64) {
 	})
 	vm.Set(name, p)
 }
+
+// SetMatchTimeout bounds one match of a backtracking regular expression
+// (regexp2, which goja uses for lookarounds and backreferences): past it
+// the match gives up, so a runaway pattern in a script that timed out
+// stops burning its CPU. It must be called before any script runs (it sets
+// a package variable regexp2 reads without locking); the default is
+// forever.
+func SetMatchTimeout(d time.Duration) { regexp2.DefaultMatchTimeout = d }

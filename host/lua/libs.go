@@ -31,6 +31,7 @@ func (st *state) openLibs() {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
+	st.bindPatterns()
 	osFull := L.GetGlobal("os").(*lua.LTable)
 	if sandbox {
 		safe := L.NewTable()

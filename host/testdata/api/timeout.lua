@@ -1,7 +1,9 @@
--- Timeouts hold: in script code (pcall cannot swallow them), in native
--- code (an O(n^2) pattern) and in a coroutine made at the top level.
+-- Timeouts hold: in script code (pcall cannot swallow them), in an O(n^2)
+-- pattern (interrupted), in a host call that ignores its context
+-- (abandoned) and in a coroutine made at the top level.
 local co = coroutine.create(function() while true do end end)
 function handle(req)
+  if req.query.stuck then testcap.spin(0.5) return "done" end
   if req.query.native then
     return tostring(string.find(string.rep("a", 200000), ".-b"))
   end
