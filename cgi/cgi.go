@@ -17,6 +17,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 )
 
 // ErrBodyTooLarge is returned by a request body that exceeded its limit.
@@ -123,3 +124,37 @@ type HandlerFunc func(w ResponseWriter, r *Request)
 
 // ServeCGI calls f(w, r).
 func (f HandlerFunc) ServeCGI(w ResponseWriter, r *Request) { f(w, r) }
+
+// BodyError is an error reading a request body that says how to answer
+// it: a malformed or stalled body is the client's fault (400, 408), a body
+// that cannot be spooled the server's (503).
+type BodyError struct {
+	Status int
+	Err    error
+}
+
+func (e *BodyError) Error() string { return e.Err.Error() }
+
+func (e *BodyError) Unwrap() error { return e.Err }
+
+// BodyStatus is the status to answer a request whose body read failed
+// with err: 413 for ErrBodyTooLarge, a BodyError's Status, 0 for errors
+// that say nothing of the request (io.EOF, a cancelled context).
+func BodyStatus(err error) int {
+	var be *BodyError
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &be):
+		return be.Status
+	}
+	return 0
+}
+
+// ReadDeadliner is implemented by a request body whose reads can be given
+// a deadline: past it a read fails with a BodyError (408). Both fronts'
+// bodies implement it, so a script blocked on a body that stalls is freed
+// at its timeout.
+type ReadDeadliner interface {
+	SetReadDeadline(t time.Time) error
+}

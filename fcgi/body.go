@@ -5,9 +5,13 @@ package fcgi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"scriptsrv/cgi"
 )
@@ -31,6 +35,7 @@ type body struct {
 	eof      bool  // the empty STDIN record arrived
 	err      error // sticky error for the reader
 	closed   bool  // the handler is done: discard what still arrives
+	deadline time.Time
 	done     chan struct{}
 	doneOnce sync.Once
 }
@@ -71,7 +76,7 @@ func (b *body) write(p []byte) error {
 	if b.file == nil {
 		f, err := os.CreateTemp(b.tempDir, "scriptsrv-body-*")
 		if err != nil {
-			b.err = err
+			b.err = spoolError(err)
 			b.signal()
 			return err
 		}
@@ -81,7 +86,7 @@ func (b *body) write(p []byte) error {
 	n, err := b.file.WriteAt(p, b.fileW)
 	b.fileW += int64(n)
 	if err != nil {
-		b.err = err
+		b.err = spoolError(err)
 	}
 	b.signal()
 	return err
@@ -96,21 +101,58 @@ func (b *body) end() {
 	b.doneOnce.Do(func() { close(b.done) })
 }
 
+// spoolError is a body that cannot be kept (the temp folder is full): the
+// server's fault, 503.
+func spoolError(err error) error {
+	return &cgi.BodyError{Status: http.StatusServiceUnavailable, Err: fmt.Errorf("spooling the request body: %w", err)}
+}
+
+// SetReadDeadline bounds later reads (cgi.ReadDeadliner): past t a read
+// waiting for data fails with a 408 BodyError.
+func (b *body) SetReadDeadline(t time.Time) error {
+	b.mu.Lock()
+	b.deadline = t
+	b.mu.Unlock()
+	b.signal()
+	return nil
+}
+
 // Read implements io.Reader for the handler. It blocks until data arrives,
-// the stream ends, or the request is cancelled.
+// the stream ends, the read deadline passes, or the request is cancelled.
 func (b *body) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		b.mu.Lock()
 		n, err, ok := b.readLocked(p)
+		deadline := b.deadline
 		b.mu.Unlock()
 		if ok {
 			return n, err
 		}
+		var expired <-chan time.Time
+		if !deadline.IsZero() {
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				return 0, &cgi.BodyError{Status: http.StatusRequestTimeout, Err: errors.New("the request body stalled (no data before the read deadline)")}
+			}
+			if timer == nil {
+				timer = time.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
+			expired = timer.C
+		}
 		select {
 		case <-b.wake:
+		case <-expired:
 		case <-b.ctx.Done():
 			return 0, context.Cause(b.ctx)
 		}

@@ -35,6 +35,8 @@ type conn struct {
 
 	wmu  sync.Mutex // serialises whole writes
 	werr error
+	// writing is set while a Write is on the wire (failWrites may cut it).
+	writing atomic.Bool
 
 	mu       sync.Mutex // guards reqs and closing
 	reqs     map[uint16]*request
@@ -424,7 +426,10 @@ func (c *conn) write(b []byte) error {
 		return c.werr
 	}
 	c.rwc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
-	if _, err := c.rwc.Write(b); err != nil {
+	c.writing.Store(true)
+	_, err := c.rwc.Write(b)
+	c.writing.Store(false)
+	if err != nil {
 		c.werr = err
 		c.log.Debug("fastcgi: write failed; closing connection", "peer", c.peer, "error", err)
 		c.abortAll(ErrAborted)
@@ -432,6 +437,18 @@ func (c *conn) write(b []byte) error {
 	}
 	return nil
 }
+
+// failWrites makes a write blocked on a peer that does not read fail now:
+// the connection is done (a request detached while its handler was stuck
+// in that write). A write that is not blocked is left alone.
+func (c *conn) failWrites() {
+	if c.writing.Load() {
+		c.rwc.SetWriteDeadline(aLongTimeAgo)
+	}
+}
+
+// aLongTimeAgo is a deadline in the past: pending I/O fails at once.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // writeEnd sends END_REQUEST for a request that produced no output.
 func (c *conn) writeEnd(id uint16, appStatus uint32, protocolStatus uint8, keep bool) {

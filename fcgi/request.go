@@ -102,5 +102,14 @@ func (w *response) end() {
 }
 
 // Detach ends the request now (cgi.Detacher); the handler's return is
-// ignored.
-func (w *response) Detach() { w.end() }
+// ignored. A handler stuck writing to a web server that stopped reading
+// has that write failed first (the connection is then done), so Detach
+// does not wait for the write timeout.
+func (w *response) Detach() {
+	if !w.mu.TryLock() {
+		w.r.c.failWrites()
+	} else {
+		w.mu.Unlock()
+	}
+	w.end()
+}

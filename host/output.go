@@ -370,6 +370,17 @@ func (o *output) fail(status int, msg string, extra http.Header) bool {
 	return true
 }
 
+// tryFence fences the output unless a write holds it: a script blocked
+// writing to a client that does not read. It reports whether it fenced.
+func (o *output) tryFence() bool {
+	if !o.mu.TryLock() {
+		return false
+	}
+	o.fenced = true
+	o.mu.Unlock()
+	return true
+}
+
 // fence makes every later output call fail.
 func (o *output) fence() {
 	o.mu.Lock()

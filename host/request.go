@@ -60,6 +60,11 @@ func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start t
 	rs.slow.Store(false)
 	rs.out.reset(w)
 	rs.lim = limitedBody{r: r.Body, left: p.cfg.MaxBody}
+	if d, ok := r.Body.(cgi.ReadDeadliner); ok {
+		// A body that stalls frees its script at the timeout: the read fails
+		// just after the watchdog has interrupted the script.
+		d.SetReadDeadline(start.Add(p.cfg.Timeout + p.cfg.Grace/2))
+	}
 	if rs.body != nil {
 		rs.body.Reset(&rs.lim)
 	}
@@ -289,13 +294,24 @@ func (rs *reqState) Stderr(level slog.Level, msg string, b []byte) {
 	rs.pool.log.Log(context.Background(), level, msg, "request_id", rs.ID(), "message", strings.TrimRight(string(b), "\n"))
 }
 
-// limitedBody cuts a body off past max_body with cgi.ErrBodyTooLarge.
+// limitedBody cuts a body off past max_body with cgi.ErrBodyTooLarge, and
+// keeps the first read error: a script that fails after one is answered
+// for the body (413, 400, 408, 503), not with a script error.
 type limitedBody struct {
 	r    io.Reader
 	left int64
+	err  error
 }
 
 func (l *limitedBody) Read(p []byte) (int, error) {
+	n, err := l.read(p)
+	if err != nil && err != io.EOF && l.err == nil {
+		l.err = err
+	}
+	return n, err
+}
+
+func (l *limitedBody) read(p []byte) (int, error) {
 	if l.left <= 0 {
 		var b [1]byte
 		if n, _ := l.r.Read(b[:]); n > 0 {

@@ -181,8 +181,18 @@ func (p *Pool) abandon(wk *worker) {
 		return
 	}
 	rs := &wk.rs
-	rs.out.fence()
-	const stack = "(stuck in native code)"
+	detached := false
+	if !rs.out.tryFence() {
+		// Stuck writing to a client that does not read: the front end fails
+		// that write when it detaches, then the output is ours.
+		wk.det.Detach()
+		detached = true
+		rs.out.fence()
+	}
+	stack := "(stuck in native code)"
+	if detached {
+		stack = "(stuck writing to a client that does not read)"
+	}
 	p.account(rs, wk.start, stack)
 	// A stuck interpreter still burns its CPU: past maxStuck of them the
 	// pool waits for one to end before it starts another, and requests
@@ -197,7 +207,9 @@ func (p *Pool) abandon(wk *worker) {
 	p.stuckMu.Unlock()
 	p.interrupted(rs, rs.r, wk.start, stack)
 	p.busy.Add(-1)
-	wk.det.Detach()
+	if !detached {
+		wk.det.Detach()
+	}
 	wk.abandoned <- struct{}{}
 }
 
@@ -242,7 +254,12 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 	if err == nil {
 		err = rs.out.finish()
 	}
-	if err != nil {
+	switch status := cgi.BodyStatus(rs.lim.err); {
+	case err != nil && status != 0: // the body failed the script, not its code
+		p.log.Warn("request body could not be read", "request_id", RequestID(rs.r.Context()), "path", rs.requestPath(),
+			"status", status, "error", rs.lim.err.Error())
+		rs.out.fail(status, http.StatusText(status)+": "+rs.lim.err.Error()+"\n", nil)
+	case err != nil:
 		p.scriptFailed(rs, err, start)
 	}
 	rs.out.fence()
@@ -293,19 +310,20 @@ func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 // interrupted answers a request whose context ended: 504 on timeout, 500
 // at the memory limit, or nothing useful when the client is gone.
 func (p *Pool) interrupted(rs *reqState, r *cgi.Request, start time.Time, stack string) {
-	if cause := rs.stopCause(); errors.Is(cause, engine.ErrMemoryLimit) {
+	cause := rs.stopCause() // what interrupted it; the front may have ended the request since
+	if errors.Is(cause, engine.ErrMemoryLimit) {
 		p.memoryStopped(rs, cause, start, stack)
 		return
 	}
 	attrs := []any{"request_id", RequestID(r.Context()), "method", r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(),
 		"duration", time.Since(start), "stack", stack}
-	if errors.Is(context.Cause(r.Context()), cgi.ErrShutdown) {
+	if errors.Is(cause, cgi.ErrShutdown) {
 		p.aborts.Add(1)
 		p.log.Warn("server shutting down; script interrupted", attrs...)
 		rs.out.fail(http.StatusServiceUnavailable, "server shutting down, retry\n", http.Header{"Retry-After": {"1"}})
 		return
 	}
-	if r.Context().Err() != nil {
+	if !errors.Is(cause, errTimedOut) {
 		p.aborts.Add(1)
 		p.log.Info("client went away; script interrupted", attrs...)
 		rs.out.fence()

@@ -4,8 +4,16 @@ package httpmin
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httputil"
+	"os"
+	"time"
+
+	"scriptsrv/cgi"
 )
 
 // maxDrain is how much of a body a handler left unread is read and
@@ -26,6 +34,46 @@ type body struct {
 	chunked io.Reader // for a chunked body
 	done    bool      // read to its end
 	err     error     // a read error, returned again
+	// deadline is the handler's (SetReadDeadline), zero if none.
+	deadline time.Time
+}
+
+// SetReadDeadline bounds later reads (cgi.ReadDeadliner): past t a read
+// fails with a 408 BodyError.
+func (b *body) SetReadDeadline(t time.Time) error {
+	b.deadline = t
+	return nil
+}
+
+// armDeadline sets the connection's read deadline for one body read: the
+// body timeout from now, or sooner the request's or the handler's.
+func (b *body) armDeadline() time.Time {
+	dl := time.Now().Add(b.c.srv.BodyTimeout)
+	if !b.c.readUntil.IsZero() && b.c.readUntil.Before(dl) {
+		dl = b.c.readUntil
+	}
+	if !b.deadline.IsZero() && b.deadline.Before(dl) {
+		dl = b.deadline
+	}
+	b.c.rwc.SetReadDeadline(dl)
+	return dl
+}
+
+// bodyError says what a failed body read means for the answer.
+func bodyError(err error) error {
+	switch {
+	case err == nil || err == io.EOF:
+		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &cgi.BodyError{Status: http.StatusRequestTimeout, Err: errors.New("the request body stalled (no data before the read deadline)")}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		return err // the client went away
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return err
+	}
+	return &cgi.BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("malformed request body: %w", err)}
 }
 
 func newBody(c *conn, w *response, h *head) *body {
@@ -46,6 +94,7 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	b.w.continue100()
+	b.armDeadline()
 	var n int
 	var err error
 	if b.chunked != nil {
@@ -69,6 +118,7 @@ func (b *body) Read(p []byte) (int, error) {
 			err = nil
 		}
 	} else if err != nil {
+		err = bodyError(err)
 		b.err = err
 	}
 	return n, err

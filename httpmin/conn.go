@@ -44,6 +44,7 @@ type conn struct {
 	born    time.Time
 	// lingering: the connection closes with input perhaps unread.
 	lingering bool
+	readUntil time.Time // the request's ReadTimeout deadline
 
 	// Watching for the client going away (see watch). mu guards the
 	// fields up to watchDone; the rest belong to the watcher while it
@@ -168,7 +169,8 @@ func (c *conn) serveOne(h *head) (keep bool) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
 	now := time.Now()
-	c.rwc.SetReadDeadline(now.Add(s.ReadTimeout))
+	c.readUntil = now.Add(s.ReadTimeout)
+	c.rwc.SetReadDeadline(c.readUntil)
 	if s.WriteTimeout > 0 {
 		c.rwc.SetWriteDeadline(now.Add(s.WriteTimeout))
 	}

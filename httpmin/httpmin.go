@@ -42,6 +42,7 @@ type Server struct {
 
 	ReadHeaderTimeout time.Duration // default 10s
 	ReadTimeout       time.Duration // whole request, body included; default 5m
+	BodyTimeout       time.Duration // one body read waiting for data; default 60s
 	WriteTimeout      time.Duration // default 0: none, so responses may stream
 	IdleTimeout       time.Duration // keep-alive; default 2m
 	MaxHeaderBytes    int           // request line and header; default 64 KiB
@@ -68,6 +69,7 @@ func (s *Server) setup() {
 		s.base, s.cancel = context.WithCancelCause(context.Background())
 		s.ReadHeaderTimeout = orDefault(s.ReadHeaderTimeout, 10*time.Second)
 		s.ReadTimeout = orDefault(s.ReadTimeout, 5*time.Minute)
+		s.BodyTimeout = orDefault(s.BodyTimeout, 60*time.Second)
 		s.IdleTimeout = orDefault(s.IdleTimeout, 2*time.Minute)
 		if s.MaxHeaderBytes <= 0 {
 			s.MaxHeaderBytes = 64 << 10
