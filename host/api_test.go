@@ -17,8 +17,9 @@ type apiCase struct {
 	extra        []string
 	cfg          Config
 	status       int
-	header       map[string]string // "" means absent
-	body         string            // exact body when not "" (see body_ for "" bodies)
+	header       map[string]string   // "" means absent
+	multi        map[string][]string // every value of a header
+	body         string              // exact body when not "" (see body_ for "" bodies)
 	contains     []string
 	stderr       string
 	log          []string
@@ -83,6 +84,12 @@ var apiCases = []apiCase{
 	{name: "raw output from bytes and print", script: "rules", uri: "/?case=print", status: 200, header: map[string]string{"Content-Type": "x/y"}, body: "hi"},
 	{name: "header injection refused", script: "rules", uri: "/?case=inject", status: 500, header: map[string]string{"Set-Cookie": ""}, log: []string{"invalid header value"}},
 	{name: "bad status refused", script: "rules", uri: "/?case=badstatus", status: 500, log: []string{"invalid status 42"}},
+	{name: "1xx refused", script: "rules", uri: "/?case=interim", status: 200, contains: []string{
+		"status: invalid status 100: 1xx statuses are interim; the final status is 200 or more;", "invalid status 101", "invalid status 103"}},
+	{name: "Status header is status()", script: "rules", uri: "/?case=statusheader", status: 404, header: map[string]string{"Status": ""}, body: "gone"},
+	{name: "header replaces unless append", script: "rules", uri: "/?case=headerreplace", status: 200,
+		header: map[string]string{"Content-Type": "application/json", "X-Multi": "1"}, multi: map[string][]string{"Content-Type": {"application/json"}, "X-Multi": {"1", "2"}}, body: "{}"},
+	{name: "raw 1xx Status", script: "raw", uri: "/?shape=interim", status: 500, log: []string{"Status: 101", "a 1xx status is interim"}},
 	{name: "rule 5 empty", script: "rules", uri: "/?case=empty", status: 200, body: ""},
 	{name: "two Set-Cookie", script: "rules", uri: "/?case=cookies", status: 200, body: "two"},
 	{name: "status and Location", script: "rules", uri: "/?case=redirect", status: 302, header: map[string]string{"Location": "/there"}},
@@ -156,6 +163,11 @@ func TestScriptAPI(t *testing.T) {
 				r := do(p, "GET", uri, c.in, c.extra...)
 				if r.Code() != c.status {
 					t.Errorf("status %d, want %d (body %q, log %s)", r.Code(), c.status, r.Body(), lb)
+				}
+				for k, want := range c.multi {
+					if got := r.SentHeader().Values(k); strings.Join(got, "|") != strings.Join(want, "|") {
+						t.Errorf("header %s = %q, want %q", k, got, want)
+					}
 				}
 				for k, want := range c.header {
 					if got := r.SentHeader().Get(k); got != want {

@@ -73,6 +73,13 @@ func (o *output) header(name, value string, add bool) error {
 	if err := checkHeader(name, value); err != nil {
 		return err
 	}
+	if strings.EqualFold(name, "Status") { // as CGI's Status line: the status
+		code, err := strconv.Atoi(strings.SplitN(strings.TrimSpace(value), " ", 2)[0])
+		if err != nil {
+			return fmt.Errorf("invalid Status header %q: want a status code (or use status())", value)
+		}
+		return o.setStatus(code)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err := o.beforeOutputLocked(); err != nil {
@@ -117,6 +124,9 @@ func isTokenChar(c byte) bool {
 func (o *output) setStatus(code int) error {
 	if code < 100 || code > 999 {
 		return fmt.Errorf("invalid status %d", code)
+	}
+	if code < 200 {
+		return fmt.Errorf("invalid status %d: 1xx statuses are interim; the final status is 200 or more", code)
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -299,6 +309,9 @@ func parseCGIHeader(block []byte, h http.Header) error {
 			code, err := strconv.Atoi(strings.SplitN(val, " ", 2)[0])
 			if err != nil || code < 100 || code > 999 {
 				return &BadCGIError{Line: string(line), Reason: "status is not a number from 100 to 999"}
+			}
+			if code < 200 {
+				return &BadCGIError{Line: string(line), Reason: "a 1xx status is interim; the final status is 200 or more"}
 			}
 			fallthrough
 		case "Content-Type":

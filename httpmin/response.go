@@ -21,7 +21,6 @@ const holdMax = 4 << 10
 
 var (
 	errDetached  = errors.New("httpmin: the request was detached (its handler was stuck)")
-	errTooLong   = errors.New("httpmin: wrote more than the declared Content-Length")
 	errFinished  = errors.New("httpmin: write after the handler returned")
 	crlf         = []byte("\r\n")
 	lastChunk    = []byte("0\r\n\r\n")
@@ -51,6 +50,7 @@ type response struct {
 	noBody    bool        // HEAD, 1xx, 204, 304: what the handler writes is dropped
 	chunked   bool        // the body is sent in chunks
 	declared  int64       // the Content-Length the handler set for a streamed body, or -1
+	overran   bool        // the handler wrote past declared (logged once)
 	written   int64       // body bytes written after the header
 	sent100   bool
 	close     bool // the connection closes after this response
@@ -224,7 +224,20 @@ func (w *response) bodyLocked(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
-		return 0, errTooLong
+		// As nginx does: the declared length goes out, the rest is dropped.
+		keep := w.declared - w.written
+		if !w.overran {
+			w.overran = true
+			w.c.srv.logger().Warn("response longer than its Content-Length; cut to it", "remote_addr", w.c.ca.remote,
+				"request_uri", w.h.params.Get("REQUEST_URI"), "content_length", w.declared)
+		}
+		if keep <= 0 {
+			return len(p), nil
+		}
+		if _, err := w.bodyLocked(p[:keep]); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	bw := w.c.bw
 	if w.chunked {
@@ -291,6 +304,14 @@ func (w *response) frame(complete bool, held int) {
 	case w.status < 200 || w.status == 204:
 		delete(h, "Content-Length")
 	case complete && (held > 0 || !w.noBody):
+		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n >= 0 && n != int64(held) && !w.noBody {
+			w.c.srv.logger().Warn("response body and its Content-Length differ; the length sent is the body's", "remote_addr", w.c.ca.remote,
+				"request_uri", w.h.params.Get("REQUEST_URI"), "content_length", n, "body", held)
+			if n < int64(held) { // as nginx does: no more than declared
+				*w.held = (*w.held)[:n]
+				held = int(n)
+			}
+		}
 		h["Content-Length"] = []string{strconv.Itoa(held)}
 	case complete, w.noBody:
 	default:

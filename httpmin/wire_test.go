@@ -442,3 +442,25 @@ func TestStallTimeouts(t *testing.T) {
 		closedSoon(t, c, br)
 	})
 }
+
+// A body longer than the Content-Length the handler set goes out cut to
+// that length, as nginx sends it, and the connection serves on.
+func TestContentLengthOverrun(t *testing.T) {
+	base := start(t, cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+		w.Header().Set("Content-Length", "2")
+		size := 10
+		if r.Params.Get("QUERY_STRING") == "big" {
+			size = 10 << 10 // streamed: past the held first 4 KiB
+		}
+		w.Write([]byte(strings.Repeat("ab", size/2)))
+	}))
+	c := dial(t, base)
+	br := bufio.NewReader(c)
+	for _, q := range []string{"big", "small", "big"} {
+		fmt.Fprintf(c, "GET /?%s HTTP/1.1\r\nHost: x\r\n\r\n", q)
+		resp, body := readResponse(t, br, "GET")
+		if body != "ab" || resp.ContentLength != 2 || resp.Close {
+			t.Errorf("%s: body %q, length %d, close %v; want \"ab\", 2, kept", q, body, resp.ContentLength, resp.Close)
+		}
+	}
+}

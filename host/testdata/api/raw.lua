@@ -11,6 +11,7 @@ local shapes = {
   noblank = "hello",
   badstatus = "Status: abc\r\n\r\n",
   status99 = "Status: 99\r\n\r\n",
+  interim = "Status: 101 Switching Protocols\r\n\r\n",
   twostatus = "Status: 200\r\nStatus: 404\r\n\r\n",
   twotypes = "Content-Type: a/b\r\nContent-Type: c/d\r\n\r\n",
   nph = "HTTP/1.1 404 Not Found\r\n\r\n",

@@ -20,6 +20,18 @@ function handle(req) {
   case "badstatus":
     status(42);
     return;
+  case "interim": // 1xx is not a final status
+    for (const c of [100, 101, 103]) { try { status(c); } catch (e) { send(e.message + ";"); } }
+    return;
+  case "statusheader": // header("Status", …) is status()
+    header("Status", "404 Not Found");
+    return "gone";
+  case "headerreplace": // a later header() replaces, unless append
+    header("Content-Type", "text/plain");
+    header("Content-Type", "application/json");
+    header("X-Multi", "1");
+    header("X-Multi", "2", true);
+    return "{}";
   case "empty": // rule 5
     return;
   case "cookies":

@@ -17,6 +17,20 @@ function handle(req)
     header("X-Evil", "a\r\nSet-Cookie: x=1")
   elseif c == "badstatus" then
     status(42)
+  elseif c == "interim" then -- 1xx is not a final status
+    for _, code in ipairs({ 100, 101, 103 }) do
+      local ok, e = pcall(status, code)
+      send(tostring(e):gsub("^[%w_.]+:%d+: ", "") .. ";")
+    end
+  elseif c == "statusheader" then -- header("Status", ...) is status()
+    header("Status", "404 Not Found")
+    return "gone"
+  elseif c == "headerreplace" then -- a later header() replaces, unless append
+    header("Content-Type", "text/plain")
+    header("Content-Type", "application/json")
+    header("X-Multi", "1")
+    header("X-Multi", "2", true)
+    return "{}"
   elseif c == "empty" then
     return
   elseif c == "cookies" then
