@@ -23,6 +23,10 @@ import (
 // ErrBodyTooLarge is returned by a request body that exceeded its limit.
 var ErrBodyTooLarge = errors.New("cgi: request body too large")
 
+// ErrClientGone is wrapped by the cause of a request context the client
+// ended: it closed the connection or aborted the request.
+var ErrClientGone = errors.New("cgi: the client went away")
+
 // ErrShutdown is the cause of a request context cancelled because the
 // server's grace period for shutdown ran out. The response can still be
 // written: handlers answer 503 instead of going silent.

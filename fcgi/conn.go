@@ -35,6 +35,11 @@ type conn struct {
 
 	wmu  sync.Mutex // serialises whole writes
 	werr error
+	// lastActive is when the last record arrived (unix ns), and evicted
+	// that the server closes it to make room (guarded by the server's mu).
+	lastActive atomic.Int64
+	evicted    bool
+	evictNow   atomic.Bool // evicted, for the reader
 	// writing is set while a Write is on the wire (failWrites may cut it).
 	writing atomic.Bool
 
@@ -53,6 +58,7 @@ type conn struct {
 func newConn(s *Server, rwc net.Conn) *conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &conn{srv: s, rwc: rwc, peer: peerName(rwc), ctx: ctx, cancel: cancel, reqs: map[uint16]*request{}, next: make(chan *request)}
+	c.lastActive.Store(time.Now().UnixNano())
 	c.log = s.logger()
 	c.handoff = time.AfterFunc(time.Hour, c.moveReading)
 	c.handoff.Stop()
@@ -86,7 +92,24 @@ func (c *conn) finishReading(err error) {
 			c.log.Debug("fastcgi: connection read error", "peer", c.peer, "error", err)
 		}
 	}
-	c.abortAll(ErrAborted)
+	if r := c.ready; r != nil && errors.Is(err, io.EOF) { // complete: it runs now
+		c.ready = nil
+		r.goStart()
+	}
+	if errors.Is(err, io.EOF) && c.peerStillReads() {
+		// The peer only closed its sending side (shutdown(SHUT_WR)):
+		// complete requests are answered in full, as php-fpm does.
+		c.abortIncomplete(ErrAborted)
+	} else {
+		c.abortAll(ErrAborted)
+	}
+	c.mu.Lock()
+	for _, r := range c.reqs { // the reader owns their raw params
+		if !r.paramsDone {
+			r.releaseParams()
+		}
+	}
+	c.mu.Unlock()
 	if r := c.ready; r != nil { // its body never ended: it runs, cancelled
 		c.ready = nil
 		r.goStart()
@@ -98,6 +121,53 @@ func (c *conn) finishReading(err error) {
 	readerPool.Put(c.br)
 }
 
+// peerStillReads tells a peer that closed its sending side only from one
+// that closed the connection, which reads the same: a line on a running
+// request's STDERR, twice, fails once the peer has gone (its socket
+// answers the first with a reset).
+func (c *conn) peerStillReads() bool {
+	var w *response
+	for tries := 0; w == nil && tries < 20; tries++ { // a handler just started may need a moment
+		complete := false
+		c.mu.Lock()
+		for _, r := range c.reqs {
+			if r.stdinDone && r.started {
+				complete = true
+				if w = r.resp.Load(); w != nil {
+					break
+				}
+			}
+		}
+		c.mu.Unlock()
+		if !complete {
+			return false
+		}
+		if w == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if w == nil {
+		return false
+	}
+	const line = "scriptsrv: the web server closed its sending side of the connection; answering the request in full\n"
+	if !w.probe(line) {
+		return false
+	}
+	time.Sleep(50 * time.Millisecond)
+	return w.probe(line)
+}
+
+// abortIncomplete cancels the requests whose params or body never ended.
+func (c *conn) abortIncomplete(cause error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.reqs {
+		if !r.stdinDone || !r.started {
+			r.cancel(cause)
+		}
+	}
+}
+
 // abortAll cancels every request on the connection and unblocks the reader.
 func (c *conn) abortAll(cause error) {
 	c.cancel(cause)
@@ -107,6 +177,13 @@ func (c *conn) abortAll(cause error) {
 	}
 	c.mu.Unlock()
 	c.rwc.SetReadDeadline(time.Now())
+}
+
+// idle reports a connection with no request in progress.
+func (c *conn) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.reqs) == 0
 }
 
 // closeIfIdle wakes the reader so it exits when no request is in progress.
@@ -192,6 +269,24 @@ func (c *conn) readRecord(h header, n int) error {
 	return err
 }
 
+// expireParams answers 408 for requests whose params have not ended by
+// ParamsTimeout, and reports whether there was any.
+func (c *conn) expireParams() bool {
+	var late []*request
+	c.mu.Lock()
+	for _, r := range c.reqs {
+		if !r.paramsDone && time.Since(r.begun) >= c.srv.paramsTimeout() {
+			late = append(late, r)
+		}
+	}
+	c.mu.Unlock()
+	for _, r := range late {
+		c.log.Warn("fastcgi: params did not end in time; answering 408", "peer", c.peer, "id", r.id, "params_timeout", c.srv.paramsTimeout())
+		c.failEarly(r, 408)
+	}
+	return len(late) > 0
+}
+
 // stopReading decides after a read error: a deadline that fired while
 // shutting down with requests still running is not fatal.
 func (c *conn) stopReading(err error) bool {
@@ -200,6 +295,9 @@ func (c *conn) stopReading(err error) bool {
 	}
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		return true
+	}
+	if c.br.Buffered() == 0 && c.expireParams() {
+		return false // requests whose params did not end in time got 408
 	}
 	c.mu.Lock()
 	busy, closing := len(c.reqs) > 0, c.closing
@@ -222,10 +320,15 @@ func (c *conn) setReadDeadline(need int) error {
 	}
 	c.mu.Lock()
 	stalled, closing := c.br.Buffered() > 0, c.closing
+	var paramsBy time.Time // the earliest end of an unfinished request's params
 	for _, r := range c.reqs {
 		if !r.stdinDone {
 			stalled = true
-			break
+		}
+		if !r.paramsDone {
+			if by := r.begun.Add(c.srv.paramsTimeout()); paramsBy.IsZero() || by.Before(paramsBy) {
+				paramsBy = by
+			}
 		}
 	}
 	idle := len(c.reqs) == 0
@@ -246,6 +349,9 @@ func (c *conn) setReadDeadline(need int) error {
 	if d > 0 {
 		t = time.Now().Add(d)
 	}
+	if !paramsBy.IsZero() && (t.IsZero() || paramsBy.Before(t)) {
+		t = paramsBy
+	}
 	if err := c.rwc.SetReadDeadline(t); err != nil {
 		return err
 	}
@@ -254,7 +360,7 @@ func (c *conn) setReadDeadline(need int) error {
 	if err := context.Cause(c.ctx); err != nil {
 		return err
 	}
-	if c.srv.inShut.Load() && idle {
+	if (c.srv.inShut.Load() || c.evictNow.Load()) && idle {
 		return errDrainDone
 	}
 	return nil
@@ -320,6 +426,7 @@ func (c *conn) begin(h header, content []byte) error {
 		return nil
 	}
 	r := newRequest(c, h.ID, keep, cgi.Role(role))
+	c.lastActive.Store(r.begun.UnixNano())
 	c.mu.Lock()
 	c.reqs[h.ID] = r
 	c.mu.Unlock()
@@ -335,10 +442,22 @@ func (c *conn) params(r *request, content []byte) error {
 		c.log.Warn("fastcgi: ignoring PARAMS after the end of params", "peer", c.peer, "id", r.id)
 		return nil
 	}
+	if time.Since(r.begun) > c.srv.paramsTimeout() {
+		c.log.Warn("fastcgi: params did not end in time; answering 408", "peer", c.peer, "id", r.id, "params_timeout", c.srv.paramsTimeout())
+		c.failEarly(r, 408)
+		return nil
+	}
 	if len(content) > 0 {
 		if len(r.rawParams)+len(content) > c.srv.maxParams() {
 			c.log.Warn("fastcgi: params exceed the limit; answering 431", "peer", c.peer, "id", r.id, "limit", c.srv.maxParams())
 			c.failEarly(r, 431)
+			return nil
+		}
+		if c.srv.pending.Add(int64(len(content))) > c.srv.maxPending() {
+			c.srv.pending.Add(-int64(len(content)))
+			c.log.Warn("fastcgi: unfinished params of all requests exceed the server's limit; answering 503", "peer", c.peer, "id", r.id,
+				"limit", c.srv.maxPending())
+			c.failEarly(r, 503)
 			return nil
 		}
 		r.rawParams = append(r.rawParams, content...)
@@ -346,7 +465,7 @@ func (c *conn) params(r *request, content []byte) error {
 	}
 	r.paramsDone = true
 	ps, err := decodeParams(r.rawParams)
-	r.rawParams = nil
+	r.releaseParams()
 	if err != nil {
 		c.log.Warn("fastcgi: bad params; answering 400", "peer", c.peer, "id", r.id, "error", err)
 		c.failEarly(r, 400)
@@ -397,6 +516,7 @@ func (c *conn) failEarly(r *request, status int) {
 // finishUnstarted ends a request whose handler never ran: a status-only
 // response (when status > 0) and END_REQUEST.
 func (c *conn) finishUnstarted(r *request, status int) {
+	r.releaseParams()
 	c.remove(r)
 	r.body.close()
 	if status > 0 {

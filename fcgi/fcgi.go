@@ -63,7 +63,7 @@ var ErrServerClosed = fmt.Errorf("fcgi: server closed: %w", cgi.ErrShutdown)
 
 // ErrAborted is the cause of a request context cancelled by the web server,
 // through ABORT_REQUEST or by closing the connection.
-var ErrAborted = errors.New("fcgi: request aborted")
+var ErrAborted = fmt.Errorf("fcgi: request aborted: %w", cgi.ErrClientGone)
 
 var errProtocol = errors.New("fcgi: protocol error")
 
@@ -89,6 +89,13 @@ type Server struct {
 	// MaxParamsBytes bounds one request's whole PARAMS stream; larger
 	// requests get 431. Default 1 MiB.
 	MaxParamsBytes int
+	// MaxPendingParams bounds the PARAMS held for requests whose params
+	// have not ended, over all connections; a request that would pass it
+	// gets 503. Default 64 MiB.
+	MaxPendingParams int64
+	// ParamsTimeout is how long a request may take from BEGIN_REQUEST to
+	// the end of its params; past it the request gets 408. Default 10 s.
+	ParamsTimeout time.Duration
 	// BodyMemory is how much unread body one request keeps in memory before
 	// spilling to a temp file in TempDir. Default 256 KiB.
 	BodyMemory int
@@ -116,8 +123,10 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
+	evicting  int // connections of conns closed to make room, not gone yet
 	inShut    atomic.Bool
 	liveReqs  atomic.Int64
+	pending   atomic.Int64 // bytes of unfinished PARAMS
 	allowOnce sync.Once
 	allow     []netip.Prefix
 	wg        sync.WaitGroup
@@ -137,14 +146,16 @@ func orDefault[T int | int64 | time.Duration](v, def T) T {
 	return def
 }
 
-func (s *Server) maxConns() int               { return orDefault(s.MaxConns, 1024) }
-func (s *Server) maxReqs() int                { return orDefault(s.MaxReqs, 4096) }
-func (s *Server) maxReqsPerConn() int         { return orDefault(s.MaxReqsPerConn, 256) }
-func (s *Server) maxParams() int              { return orDefault(s.MaxParamsBytes, 1<<20) }
-func (s *Server) bodyMemory() int             { return orDefault(s.BodyMemory, 256<<10) }
-func (s *Server) idleTimeout() time.Duration  { return orDefault(s.IdleTimeout, 5*time.Minute) }
-func (s *Server) stallTimeout() time.Duration { return orDefault(s.StallTimeout, 60*time.Second) }
-func (s *Server) writeTimeout() time.Duration { return orDefault(s.WriteTimeout, 60*time.Second) }
+func (s *Server) maxConns() int                { return orDefault(s.MaxConns, 1024) }
+func (s *Server) maxReqs() int                 { return orDefault(s.MaxReqs, 4096) }
+func (s *Server) maxReqsPerConn() int          { return orDefault(s.MaxReqsPerConn, 256) }
+func (s *Server) maxParams() int               { return orDefault(s.MaxParamsBytes, 1<<20) }
+func (s *Server) bodyMemory() int              { return orDefault(s.BodyMemory, 256<<10) }
+func (s *Server) maxPending() int64            { return orDefault(s.MaxPendingParams, 64<<20) }
+func (s *Server) paramsTimeout() time.Duration { return orDefault(s.ParamsTimeout, 10*time.Second) }
+func (s *Server) idleTimeout() time.Duration   { return orDefault(s.IdleTimeout, 5*time.Minute) }
+func (s *Server) stallTimeout() time.Duration  { return orDefault(s.StallTimeout, 60*time.Second) }
+func (s *Server) writeTimeout() time.Duration  { return orDefault(s.WriteTimeout, 60*time.Second) }
 
 // ListenAndServe listens on addr ("host:port", "[::1]:port" or
 // "unix:PATH") and serves. See Listen.
@@ -218,10 +229,20 @@ func (s *Server) newConn(rw net.Conn) (*conn, bool) {
 		rw.Close()
 		return nil, false
 	}
-	if len(s.conns) >= s.maxConns() {
-		s.logger().Warn("fastcgi: too many connections; closing", "peer", peerName(rw), "max_conns", s.maxConns())
-		rw.Close()
-		return nil, false
+	if len(s.conns)-s.evicting >= s.maxConns() {
+		// Make room by closing the connection idle the longest: a web
+		// server's pool of keep-alive connections must not lock out new ones.
+		v := s.longestIdleLocked()
+		if v == nil {
+			s.logger().Warn("fastcgi: too many connections, none idle; closing the new one", "peer", peerName(rw), "max_conns", s.maxConns())
+			rw.Close()
+			return nil, false
+		}
+		s.logger().Info("fastcgi: at max_conns; closing the connection idle the longest", "peer", v.peer, "idle", time.Since(time.Unix(0, v.lastActive.Load())).Round(time.Millisecond))
+		v.evicted = true
+		v.evictNow.Store(true)
+		s.evicting++
+		v.closeIfIdle()
 	}
 	if s.conns == nil {
 		s.conns = map[*conn]struct{}{}
@@ -235,8 +256,26 @@ func (s *Server) newConn(rw net.Conn) (*conn, bool) {
 func (s *Server) dropConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	if c.evicted {
+		s.evicting--
+	}
 	s.mu.Unlock()
 	s.wg.Done()
+}
+
+// longestIdleLocked is the connection with no request in progress that
+// has been quiet the longest, not already being closed; nil if none.
+func (s *Server) longestIdleLocked() *conn {
+	var best *conn
+	for c := range s.conns {
+		if c.evicted || !c.idle() {
+			continue
+		}
+		if best == nil || c.lastActive.Load() < best.lastActive.Load() {
+			best = c
+		}
+	}
+	return best
 }
 
 // Shutdown stops accepting, closes idle connections, lets requests in

@@ -306,19 +306,38 @@ func TestIPv6(t *testing.T) {
 // MaxConns: a connection beyond the limit is closed at once, with a log
 // line; the ones within it are served.
 func TestMaxConns(t *testing.T) {
-	ts := startServer(t, "tcp", func(s *Server) { s.MaxConns = 1 })
-	first := ts.client(t)
-	if _, err := first.Get("/echo"); err != nil {
+	release := make(chan struct{})
+	ts := startServer(t, "tcp", func(s *Server) {
+		s.MaxConns = 2
+		s.Handler = cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+			if r.Params.Get("REQUEST_URI") == "/wait" {
+				<-release
+			}
+			w.Write([]byte("ok"))
+		})
+	})
+	idle := ts.client(t)
+	if _, err := idle.Get("/echo"); err != nil {
 		t.Fatal(err)
 	}
-	second := ts.dial(t)
-	expectEOF(t, second)
-	if !strings.Contains(ts.log.String(), "too many connections") {
-		t.Errorf("no log line: %s", ts.log)
+	busy := ts.dial(t)
+	go busy.Write(wireRequest(1, 0, params("/wait"), nil))
+	waitFor(t, "the busy request", func() bool { return ts.srv.liveReqs.Load() == 1 })
+	// At the limit, a new connection is served: the idle one is closed.
+	fresh := ts.client(t)
+	if _, err := fresh.Get("/echo"); err != nil {
+		t.Errorf("a new connection at max_conns: %v", err)
 	}
-	if _, err := first.Get("/echo"); err != nil {
-		t.Errorf("the first connection stopped working: %v", err)
+	expectEOF(t, idle.Conn)
+	// With none idle, the newest is refused.
+	go fresh.Conn.Write(wireRequest(1, 0, params("/wait"), nil))
+	waitFor(t, "two busy requests", func() bool { return ts.srv.liveReqs.Load() == 2 })
+	expectEOF(t, ts.dial(t))
+	if !strings.Contains(ts.log.String(), "too many connections, none idle") || !strings.Contains(ts.log.String(), "idle the longest") {
+		t.Errorf("no log lines: %s", ts.log)
 	}
+	close(release)
+	readResponses(t, busy, 1)
 }
 
 // A handler stuck where it cannot be interrupted answers from another
@@ -360,4 +379,29 @@ func TestDetach(t *testing.T) {
 	close(release)
 	<-returned
 	expectNothing(t, c, 100*time.Millisecond)
+}
+
+// A peer that half-closes after a complete request is answered in full
+// (php-fpm does); one that closes the connection still cancels its
+// requests (TestConnCloseCancels).
+func TestHalfCloseAnswered(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			ts := startServer(t, network, func(s *Server) {
+				s.Handler = cgi.HandlerFunc(func(w cgi.ResponseWriter, r *cgi.Request) {
+					time.Sleep(100 * time.Millisecond)
+					if r.Context().Err() != nil {
+						return
+					}
+					w.Write([]byte("answered in full"))
+				})
+			})
+			c := ts.dial(t)
+			c.Write(wireRequest(1, 0, params("/x"), nil))
+			c.(interface{ CloseWrite() error }).CloseWrite()
+			if _, _, body := httpOf(t, readResponses(t, c, 1)[1]); body != "answered in full" {
+				t.Errorf("body %q after a half-close", body)
+			}
+		})
+	}
 }

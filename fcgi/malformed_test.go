@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -190,4 +191,43 @@ func FuzzDecodeParams(f *testing.F) {
 			t.Fatalf("re-encoding %v: %v, %d pairs", ps, err, len(again))
 		}
 	})
+}
+
+// Params that never end are bounded: over all connections by
+// MaxPendingParams (503 past it, the budget given back when a connection
+// goes), and in time by ParamsTimeout (408).
+func TestUnfinishedParamsBounded(t *testing.T) {
+	ts := startServer(t, "tcp", func(s *Server) { s.MaxPendingParams = 2 << 20 })
+	chunk := fcgitest.Record(fcgitest.TypeParams, 1, bytes.Repeat([]byte{'a'}, 60000), -1)
+	var held []net.Conn
+	for range 2 { // 2 × 900 kB of params that never end: under the budget
+		c := ts.dial(t)
+		c.Write(fcgitest.Begin(1, fcgitest.RoleResponder, 0))
+		for range 15 {
+			c.Write(chunk)
+		}
+		held = append(held, c)
+	}
+	waitFor(t, "the params to arrive", func() bool { return ts.srv.pending.Load() == 2*15*60000 })
+	c := ts.dial(t) // a third pushes past 2 MiB
+	b := fcgitest.Begin(1, fcgitest.RoleResponder, 0)
+	for range 15 {
+		b = append(b, chunk...)
+	}
+	go c.Write(b)
+	if code, _, _ := httpOf(t, readResponses(t, c, 1)[1]); code != 503 {
+		t.Errorf("past the server's budget: %d, want 503", code)
+	}
+	for _, h := range held {
+		h.Close()
+	}
+	waitFor(t, "the budget given back", func() bool { return ts.srv.pending.Load() == 0 })
+	ts = startServer(t, "tcp", func(s *Server) { s.ParamsTimeout = 300 * time.Millisecond })
+	slow := ts.dial(t) // params that end too late
+	slow.Write(append(fcgitest.Begin(1, fcgitest.RoleResponder, 0), chunk...))
+	time.Sleep(400 * time.Millisecond)
+	go slow.Write(chunk)
+	if code, _, _ := httpOf(t, readResponses(t, slow, 1)[1]); code != 408 {
+		t.Errorf("params past ParamsTimeout: %d, want 408", code)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
+	"time"
 
 	"scriptsrv/cgi"
 )
@@ -21,19 +23,22 @@ type request struct {
 	body     *body
 
 	params cgi.Params
+	resp   atomic.Pointer[response] // set once the handler runs
 
 	// Owned by the connection reader.
-	rawParams  []byte
-	paramsDone bool
-	stdinDone  bool
-	started    bool
+	begun          time.Time // BEGIN_REQUEST arrived
+	rawParams      []byte
+	paramsReleased bool
+	paramsDone     bool
+	stdinDone      bool
+	started        bool
 }
 
 func newRequest(c *conn, id uint16, keep bool, role cgi.Role) *request {
 	// Not a child of c.ctx: abortAll cancels each request itself, which
 	// spares every request a registration with the connection's context.
 	ctx, cancel := context.WithCancelCause(context.Background())
-	r := &request{c: c, id: id, keepConn: keep, role: role, ctx: ctx, cancel: cancel}
+	r := &request{c: c, id: id, keepConn: keep, role: role, ctx: ctx, cancel: cancel, begun: time.Now()}
 	r.body = newBody(ctx, c.srv.bodyMemory(), c.srv.MaxBody, c.srv.TempDir)
 	return r
 }
@@ -59,6 +64,7 @@ func (r *request) goStart() {
 
 func (r *request) run() {
 	w := newResponse(r)
+	r.resp.Store(w)
 	req := cgi.NewRequest(r.ctx, r.params, r.body)
 	req.Role = r.role
 	r.serve(w, req)
@@ -112,4 +118,14 @@ func (w *response) Detach() {
 		w.mu.Unlock()
 	}
 	w.end()
+}
+
+// releaseParams drops the raw params, and their share of the server's
+// budget of unfinished params.
+func (r *request) releaseParams() {
+	if len(r.rawParams) > 0 && !r.paramsReleased {
+		r.c.srv.pending.Add(-int64(len(r.rawParams)))
+	}
+	r.paramsReleased = true
+	r.rawParams = nil
 }

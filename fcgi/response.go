@@ -4,6 +4,7 @@
 package fcgi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -137,8 +138,8 @@ func (w *response) emit(final bool) {
 			out = appendRecord(out, typeStderr, w.r.id, nil)
 		}
 		var app uint32
-		if w.failed || w.status >= 500 {
-			app = 1
+		if w.failed || w.status >= 500 || errors.Is(context.Cause(w.r.ctx), ErrAborted) {
+			app = 1 // not a success: an error, or a request the web server aborted
 		}
 		out = appendEndRequest(out, w.r.id, app, statusRequestComplete)
 	}
@@ -179,6 +180,19 @@ func (w *response) finish() {
 }
 
 func (w *response) Stderr() io.Writer { return &stderr{w} }
+
+// probe writes a line to the request's STDERR while its handler runs, to
+// learn whether the web server still reads the connection; false when the
+// response has ended (nothing to learn from it) or the write failed.
+func (w *response) probe(line string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended || w.over.Load() {
+		return false
+	}
+	w.stderrUsed = true
+	return w.r.c.write(appendRecord(nil, typeStderr, w.r.id, []byte(line))) == nil
+}
 
 type stderr struct{ w *response }
 

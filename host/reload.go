@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"scriptsrv/cgi"
@@ -41,10 +42,14 @@ type generation struct {
 	deps []stamp
 }
 
+// stamp is what a change of a file is seen by: its modification time, size
+// and identity (device and inode), so an atomic symlink swap to a release
+// whose files have the same size and time is a change too.
 type stamp struct {
-	file string
-	mod  time.Time
-	size int64
+	file     string
+	mod      time.Time
+	size     int64
+	dev, ino uint64
 }
 
 // NewScript loads file and starts its pool. root bounds require() ("" is
@@ -107,6 +112,7 @@ func stamps(files []string) []stamp {
 		st := stamp{file: f}
 		if fi, err := os.Stat(f); err == nil {
 			st.mod, st.size = fi.ModTime(), fi.Size()
+			st.dev, st.ino = fileID(fi)
 		}
 		out = append(out, st)
 	}
@@ -122,7 +128,7 @@ func changed(deps []stamp) bool {
 			}
 			continue
 		}
-		if !fi.ModTime().Equal(d.mod) || fi.Size() != d.size {
+		if dev, ino := fileID(fi); !fi.ModTime().Equal(d.mod) || fi.Size() != d.size || dev != d.dev || ino != d.ino {
 			return true
 		}
 	}
@@ -254,3 +260,11 @@ func (s *Script) Reloads() (int64, string) {
 
 // File is the script's path.
 func (s *Script) File() string { return s.file }
+
+// fileID is a file's device and inode (zero where the system has none).
+func fileID(fi os.FileInfo) (dev, ino uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev), st.Ino
+	}
+	return 0, 0
+}

@@ -83,3 +83,31 @@ func TestReloadUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// An atomic symlink-swap deploy (ln -sfn release-2 current.tmp && mv -T)
+// is reloaded even when the new files have the size and time of the old.
+func TestReloadSymlinkSwap(t *testing.T) {
+	dir := t.TempDir()
+	when := time.Now().Add(-time.Hour)
+	for _, rel := range []string{"release-1", "release-2"} {
+		os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		f := filepath.Join(dir, rel, "h.js")
+		os.WriteFile(f, []byte("function handle() { return '"+rel+"'; }"), 0o644)
+		os.Chtimes(f, when, when)
+	}
+	current := filepath.Join(dir, "current")
+	os.Symlink("release-1", current)
+	s, err := NewScript(filepath.Join(current, "h.js"), "", true, Config{Workers: 1, Logger: slog.New(slog.DiscardHandler)}, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if r := do(s.Pool(), "GET", "/", ""); r.Body() != "release-1" {
+		t.Fatalf("got %q", r.Body())
+	}
+	os.Symlink("release-2", current+".tmp")
+	if err := os.Rename(current+".tmp", current); err != nil { // mv -T
+		t.Fatal(err)
+	}
+	waitFor(t, "the swap to be served", func() bool { return do(s.Pool(), "GET", "/", "").Body() == "release-2" })
+}

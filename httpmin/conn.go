@@ -6,6 +6,7 @@ package httpmin
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -27,7 +28,7 @@ const (
 )
 
 var (
-	errClientGone = errors.New("httpmin: the client went away")
+	errClientGone = fmt.Errorf("httpmin: %w", cgi.ErrClientGone)
 	errRequestEnd = errors.New("httpmin: the request is over")
 	aLongTimeAgo  = time.Unix(1, 0)
 )
@@ -44,7 +45,8 @@ type conn struct {
 	born    time.Time
 	// lingering: the connection closes with input perhaps unread.
 	lingering bool
-	readUntil time.Time // the request's ReadTimeout deadline
+	readUntil time.Time   // the request's ReadTimeout deadline
+	detached  atomic.Bool // its request was detached: it only waits for a stuck handler
 
 	// Watching for the client going away (see watch). mu guards the
 	// fields up to watchDone; the rest belong to the watcher while it

@@ -191,17 +191,24 @@ func (s *Server) stopListening() {
 }
 
 // closeIdle closes the connections waiting for a request (and those that
-// never sent one for 5 s), and reports whether none are left.
+// never sent one for 5 s), and reports whether none are left but those
+// whose request was detached: their answer is out, and their handler,
+// stuck where it cannot be interrupted, holds nothing up.
 func (s *Server) closeIdle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	live := 0
 	for c := range s.conns {
 		switch st := c.state.Load(); {
+		case c.detached.Load():
+			c.rwc.Close()
+			continue
 		case st == stateIdle, st == stateNew && time.Since(c.born) > 5*time.Second:
 			c.rwc.Close()
 		}
+		live++
 	}
-	return len(s.conns) == 0
+	return live == 0
 }
 
 func (s *Server) closeAll() {

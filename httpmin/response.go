@@ -169,6 +169,7 @@ func (w *response) Detach() {
 		}
 	}
 	w.detached = true
+	w.c.detached.Store(true)
 	w.c.closeWrite()
 }
 

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,5 +58,24 @@ func TestClientGoneHTTP(t *testing.T) {
 	}
 	if resp, _ := get(t, s.httpURL+"/echo"); resp.StatusCode != 200 {
 		t.Errorf("after the client went away: %d", resp.StatusCode)
+	}
+}
+
+// SIGTERM does not wait for interpreters left stuck in a native call: the
+// server exits at once, not after the shutdown grace period.
+func TestShutdownWithStuckInterpreters(t *testing.T) {
+	s := startScriptsrv(t, "tcp")
+	if resp, _ := get(t, s.httpURL+"/native?n=25"); resp.StatusCode != 504 {
+		t.Fatalf("got %d, want 504", resp.StatusCode)
+	}
+	start := time.Now()
+	s.proc.Signal(syscall.SIGTERM)
+	if err := s.proc.Wait(4 * time.Second); err != nil {
+		s.proc.Signal(syscall.SIGQUIT)
+		s.proc.Wait(2 * time.Second)
+		t.Fatalf("after SIGTERM: %v\n%s", err, s.proc.Out)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("exited %v after SIGTERM with a stuck interpreter; the grace is 5s", took)
 	}
 }

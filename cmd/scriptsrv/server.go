@@ -171,8 +171,12 @@ func (a *app) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	d := time.Since(start)
 	a.metrics.duration.WithLabelValues(route.Path).Observe(d.Seconds())
 	if sw != nil {
+		status := sw.code()
+		if errors.Is(context.Cause(r.Context()), cgi.ErrClientGone) {
+			status = 499 // as nginx logs it: the client closed the request
+		}
 		a.log.Info("request", "request_id", id, "method", r.Params.Get("REQUEST_METHOD"), "path", path, "route", route.Path,
-			"status", sw.code(), "duration", d, "remote_addr", r.Params.Get("REMOTE_ADDR"))
+			"status", status, "duration", d, "remote_addr", r.Params.Get("REMOTE_ADDR"))
 		if a.log.Enabled(r.Context(), slog.LevelDebug) {
 			a.log.Debug("request params", append([]any{"request_id", id}, redacted(r.Params)...)...)
 		}
