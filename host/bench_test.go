@@ -131,3 +131,18 @@ func BenchmarkKV(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCGIMode is a CGI-mode script: a fresh runtime per request.
+func BenchmarkCGIMode(b *testing.B) {
+	for _, name := range []string{"cgi.js", "cgi.lua"} {
+		b.Run(name, func(b *testing.B) {
+			p, _ := poolFor(b, apiFile(name), Config{Workers: 1})
+			w := &nullWriter{h: http.Header{}}
+			r := cgi.NewRequest(context.Background(), benchParams, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.ServeCGI(w, r)
+			}
+		})
+	}
+}

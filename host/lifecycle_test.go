@@ -331,3 +331,24 @@ func TestLuaReadFull(t *testing.T) {
 		t.Errorf("got %q, want %q", rec.Body(), "abcdefghij|kl")
 	}
 }
+
+// CGI mode runs every request on a fresh runtime: after eight admin
+// requests, an anonymous one on the same interpreter sees none of their
+// globals, prototypes or replaced built-ins.
+func TestCGIModeIsolation(t *testing.T) {
+	want := map[string]string{
+		"js":  "isAdmin=undefined lastBody=undefined polluted=undefined parse=1\n",
+		"lua": "is_admin=nil previous_body=nil upper=X\n",
+	}
+	for lang, w := range want {
+		t.Run(lang, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile("cgileak."+lang), Config{Workers: 1})
+			for i := range 8 {
+				do(p, "POST", "/", fmt.Sprintf("SECRET-BODY-%d", i), "HTTP_AUTHORIZATION", "Bearer admin-token")
+			}
+			if r := do(p, "GET", "/", ""); r.Body() != w {
+				t.Errorf("anonymous request: %q, want %q", r.Body(), w)
+			}
+		})
+	}
+}

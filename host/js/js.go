@@ -113,11 +113,16 @@ type interp struct {
 	// stop is the cause of an Interrupt, kept for a CGI-mode runtime that
 	// starts after it.
 	stop atomic.Pointer[error]
+	// CGI mode: the next request's runtime, made in the background while
+	// the interpreter waits.
+	next chan *runtime
 }
 
 func (p *program) NewInterpreter(h *engine.Host) (engine.Interpreter, error) {
 	in := &interp{prog: p, host: h}
 	if p.cgi {
+		in.next = make(chan *runtime, 1)
+		go in.prepare()
 		return in, nil
 	}
 	rt, err := newRuntime(in)
@@ -143,6 +148,16 @@ func (in *interp) Interrupt(cause error) {
 	}
 }
 
+// prepare makes the next CGI-mode request's runtime (nil if it failed).
+func (in *interp) prepare() {
+	rt, err := newRuntime(in)
+	if err != nil {
+		in.host.Logger.Error("making a JavaScript runtime failed", "error", err)
+		rt = nil
+	}
+	in.next <- rt
+}
+
 func (in *interp) Close() {
 	if rt := in.rt.Swap(nil); rt != nil {
 		rt.vm.ClearInterrupt()
@@ -154,17 +169,18 @@ func (in *interp) Serve(r engine.Request) error {
 	if !in.prog.cgi {
 		return in.rt.Load().serve(r)
 	}
-	rt, err := newRuntime(in)
-	if err != nil {
-		return err
+	rt := <-in.next
+	if rt == nil {
+		return errors.New("js: making a runtime failed")
 	}
+	defer func() { go in.prepare() }()
 	in.rt.Store(rt)
 	if c := in.stop.Load(); c != nil {
 		rt.vm.Interrupt(*c)
 	}
 	rt.cur = r
 	defer func() { rt.cur = nil }()
-	_, err = rt.vm.RunProgram(in.prog.main)
+	_, err := rt.vm.RunProgram(in.prog.main)
 	return rt.scriptError(err)
 }
 

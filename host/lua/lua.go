@@ -139,11 +139,18 @@ type interp struct {
 	host *engine.Host
 	st   atomic.Pointer[state]
 	stop atomic.Pointer[error] // the cause of an Interrupt
+
+	// CGI mode: the next request's LState, made in the background while
+	// the interpreter waits (opening the libraries is most of its cost).
+	next   chan *state
+	closed atomic.Bool
 }
 
 func (p *program) NewInterpreter(h *engine.Host) (engine.Interpreter, error) {
 	in := &interp{prog: p, host: h}
 	if p.cgi {
+		in.next = make(chan *state, 1)
+		go in.prepare()
 		return in, nil
 	}
 	st := newState(in)
@@ -171,8 +178,29 @@ func (in *interp) Interrupt(cause error) {
 }
 
 func (in *interp) Close() {
+	in.closed.Store(true)
 	if st := in.st.Swap(nil); st != nil {
 		st.close()
+	}
+	if in.next != nil {
+		select {
+		case st := <-in.next:
+			st.close()
+		default:
+		}
+	}
+}
+
+// prepare makes the next CGI-mode request's LState.
+func (in *interp) prepare() {
+	st := newState(in)
+	in.next <- st
+	if in.closed.Load() { // closed meanwhile: no request will take it
+		select {
+		case st := <-in.next:
+			st.close()
+		default:
+		}
 	}
 }
 
@@ -180,13 +208,14 @@ func (in *interp) Serve(r engine.Request) error {
 	if !in.prog.cgi {
 		return in.st.Load().serve(r)
 	}
-	st := newState(in)
+	st := <-in.next
 	if old := in.st.Swap(st); old != nil {
 		old.close()
 	}
 	if in.stop.Load() != nil {
 		st.cancel()
 	}
+	defer func() { go in.prepare() }()
 	st.cur = r
 	defer func() { st.cur = nil }()
 	L := st.L
