@@ -31,6 +31,7 @@ type response struct {
 	failed      bool
 	ended       bool
 	stderrUsed  bool
+	errHeld     []byte // STDERR records waiting for the next STDOUT write
 	bodyDone    bool
 	bufp        *[]byte
 	buf         []byte
@@ -143,6 +144,10 @@ func (w *response) emit(final bool) {
 		}
 		out = appendEndRequest(out, w.r.id, app, statusRequestComplete)
 	}
+	if len(w.errHeld) > 0 { // STDERR first, in the same write
+		out = append(w.errHeld, out...)
+		w.errHeld = nil
+	}
 	if len(out) > 0 && w.err == nil {
 		w.err = w.r.c.write(out)
 	}
@@ -196,7 +201,11 @@ func (w *response) probe(line string) bool {
 
 type stderr struct{ w *response }
 
-// Write sends p as STDERR records at once.
+// Write sends p as STDERR records with the next STDOUT write (or at once
+// past maxHeldStderr). HAProxy 2.6.12's FastCGI mux crashes on a STDERR
+// record that arrives alone before the STDOUT of a failing answer
+// (haproxy/haproxy#2150, fixed in 2.6.14); in one write it does not, and
+// every other front end reads the records the same either way.
 func (s *stderr) Write(p []byte) (int, error) {
 	w := s.w
 	w.mu.Lock()
@@ -211,8 +220,17 @@ func (s *stderr) Write(p []byte) (int, error) {
 		out = appendRecord(out, typeStderr, w.r.id, rest[:n])
 		rest = rest[n:]
 	}
+	if len(w.errHeld)+len(out) <= maxHeldStderr {
+		w.errHeld = append(w.errHeld, out...)
+		return len(p), nil
+	}
+	out = append(w.errHeld, out...)
+	w.errHeld = nil
 	if err := w.r.c.write(out); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
+
+// maxHeldStderr is how much STDERR waits for the next STDOUT write.
+const maxHeldStderr = 64 << 10

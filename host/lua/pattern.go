@@ -208,6 +208,9 @@ func (m *matcher) matchCapture(s int, c byte) int {
 		m.fail("invalid capture index")
 	}
 	n := m.capt[l].len
+	if n < 0 { // a position capture matches no text, as in Lua 5.1
+		return -1
+	}
 	if len(m.src)-s >= n && m.src[m.capt[l].init:m.capt[l].init+n] == m.src[s:s+n] {
 		return s + n
 	}

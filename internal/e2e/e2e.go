@@ -1,4 +1,5 @@
-// Package e2e helps tests that run real front ends (Caddy, nginx, cgi-fcgi)
+// Package e2e helps tests that run real front ends (Caddy, nginx, HAProxy,
+// Apache, cgi-fcgi) and servers
 // on loopback: finding their binaries, skipping with a clear message when
 // one is missing, or failing instead when SCRIPTSRV_E2E=require (as CI sets).
 package e2e
@@ -35,6 +36,14 @@ func debianPackage(bin string) string {
 		return "libfcgi-bin"
 	case "nginx", "/usr/sbin/nginx":
 		return "nginx"
+	case "haproxy", "/usr/sbin/haproxy":
+		return "haproxy"
+	case "apache2", "/usr/sbin/apache2":
+		return "apache2"
+	case "redis-server":
+		return "redis-server"
+	case "postgres", "initdb", "pg_ctl":
+		return "postgresql"
 	}
 	return bin
 }

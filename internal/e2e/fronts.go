@@ -113,3 +113,96 @@ http {
 	WaitHTTP(t, url, 10*time.Second)
 	return &Front{URL: url, Proc: p, ErrLog: filepath.Join(dir, "error.log"), Name: "nginx"}
 }
+
+// HAProxy starts Debian's HAProxy with an fcgi-app to upstream
+// ("127.0.0.1:PORT" or "unix:PATH"): the options that make it multiplex
+// requests on one connection, ask FCGI_GET_VALUES and send ABORT_REQUEST.
+// The script's stderr goes to HAProxy's own log (its output).
+func HAProxy(t testing.TB, upstream string) *Front {
+	t.Helper()
+	bin := Need(t, "haproxy", "/usr/sbin/haproxy")
+	dir := t.TempDir()
+	port := FreePort(t)
+	server := upstream
+	if strings.HasPrefix(upstream, "unix:") {
+		server = strings.TrimPrefix(upstream, "unix:")
+	}
+	conf := fmt.Sprintf(`global
+	log stderr format raw local0 info
+defaults
+	mode http
+	log global
+	option httplog
+	timeout connect 5s
+	timeout client 60s
+	timeout server 60s
+fcgi-app scriptsrv
+	log-stderr global
+	docroot /
+	option keep-conn
+	option mpxs-conns
+	option max-reqs 64
+	option get-values
+frontend web
+	bind 127.0.0.1:%d
+	default_backend app
+backend app
+	use-fcgi-app scriptsrv
+	server s1 %s proto fcgi
+`, port, server)
+	file := filepath.Join(dir, "haproxy.cfg")
+	os.WriteFile(file, []byte(conf), 0o644)
+	p := Start(t, dir, bin, "-db", "-f", file)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	WaitHTTP(t, url, 10*time.Second)
+	return &Front{URL: url, Proc: p, Name: "haproxy"}
+}
+
+// Apache starts Debian's apache2 by hand (mpm_event, mod_proxy_fcgi,
+// ProxyPass "/" fcgi://... enablereuse=on) with its own config and logs;
+// upstream is "127.0.0.1:PORT".
+func Apache(t testing.TB, upstream string) *Front {
+	t.Helper()
+	bin := Need(t, "apache2", "/usr/sbin/apache2")
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	port := FreePort(t)
+	mods := "/usr/lib/apache2/modules"
+	conf := fmt.Sprintf(`ServerRoot %[1]s
+ServerName 127.0.0.1
+Listen 127.0.0.1:%[2]d
+PidFile %[1]s/httpd.pid
+ErrorLog %[1]s/error.log
+LogLevel info
+LoadModule mpm_event_module %[3]s/mod_mpm_event.so
+LoadModule authz_core_module %[3]s/mod_authz_core.so
+LoadModule proxy_module %[3]s/mod_proxy.so
+LoadModule proxy_fcgi_module %[3]s/mod_proxy_fcgi.so
+User nobody
+Group nogroup
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 32
+MaxRequestWorkers 32
+ProxyPass "/" "fcgi://%[4]s/" enablereuse=on
+`, dir, port, mods, upstream)
+	file := filepath.Join(dir, "httpd.conf")
+	os.WriteFile(file, []byte(conf), 0o644)
+	p := StartEnv(t, dir, []string{"APACHE_RUN_DIR=" + dir, "APACHE_LOCK_DIR=" + dir}, bin, "-d", dir, "-f", file, "-DFOREGROUND")
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	WaitHTTP(t, url, 10*time.Second)
+	return &Front{URL: url, Proc: p, ErrLog: filepath.Join(dir, "error.log"), Name: "apache"}
+}
+
+// Exited reports whether the front's process has ended (a crash, when
+// the test did not stop it), with what it printed last.
+func (f *Front) Exited() (bool, string) {
+	if f.Proc.Wait(0) == nil || f.Proc.Cmd.ProcessState != nil {
+		out := f.Proc.Out.String()
+		if len(out) > 2000 {
+			out = out[len(out)-2000:]
+		}
+		return true, out
+	}
+	return false, ""
+}
