@@ -145,6 +145,9 @@ func (e *BodyError) Unwrap() error { return e.Err }
 // with err: 413 for ErrBodyTooLarge, a BodyError's Status, 0 for errors
 // that say nothing of the request (io.EOF, a cancelled context).
 func BodyStatus(err error) int {
+	if err == nil {
+		return 0
+	}
 	var be *BodyError
 	switch {
 	case errors.Is(err, ErrBodyTooLarge):

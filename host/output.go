@@ -73,7 +73,7 @@ func (o *output) header(name, value string, add bool) error {
 	if err := checkHeader(name, value); err != nil {
 		return err
 	}
-	if strings.EqualFold(name, "Status") { // as CGI's Status line: the status
+	if len(name) == 6 && strings.EqualFold(name, "Status") { // as CGI's Status line: the status
 		code, err := strconv.Atoi(strings.SplitN(strings.TrimSpace(value), " ", 2)[0])
 		if err != nil {
 			return fmt.Errorf("invalid Status header %q: want a status code (or use status())", value)
@@ -85,7 +85,7 @@ func (o *output) header(name, value string, add bool) error {
 	if err := o.beforeOutputLocked(); err != nil {
 		return err
 	}
-	if !add && !strings.EqualFold(name, "Set-Cookie") {
+	if !add && len(o.hdr) > 0 && !strings.EqualFold(name, "Set-Cookie") {
 		kept := o.hdr[:0]
 		for _, f := range o.hdr {
 			if !strings.EqualFold(f.name, name) {

@@ -45,6 +45,8 @@ type reqState struct {
 	release  context.CancelFunc      // releases ctx's deadline timer
 	stopped  error                   // why the request was stopped, if it was
 
+	bodyArmed bool // the body's reads have the request's deadline
+
 	locals []local
 	ends   []func()
 
@@ -60,11 +62,6 @@ func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start t
 	rs.slow.Store(false)
 	rs.out.reset(w)
 	rs.lim = limitedBody{r: r.Body, left: p.cfg.MaxBody}
-	if d, ok := r.Body.(cgi.ReadDeadliner); ok {
-		// A body that stalls frees its script at the timeout: the read fails
-		// just after the watchdog has interrupted the script.
-		d.SetReadDeadline(start.Add(p.cfg.Timeout + p.cfg.Grace/2))
-	}
 	if rs.body != nil {
 		rs.body.Reset(&rs.lim)
 	}
@@ -72,9 +69,9 @@ func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start t
 	// is only a backstop, a grace later, so a capability never sees its
 	// context end before the watchdog has taken over the request.
 	rs.deadline = start.Add(p.cfg.Timeout + p.cfg.Grace)
-	rs.ctxMu.Lock()
-	rs.ctx, rs.cancel, rs.release, rs.stopped = nil, nil, nil, nil
-	rs.ctxMu.Unlock()
+	// No lock: the last request's watchdogs are done (execute waited for
+	// any that fired), and nothing else touches these between requests.
+	rs.ctx, rs.cancel, rs.release, rs.stopped, rs.bodyArmed = nil, nil, nil, nil, false
 }
 
 // end runs the request's OnEnd functions and releases its context, once
@@ -87,7 +84,9 @@ func (rs *reqState) end() {
 	rs.ends = rs.ends[:0]
 	clear(rs.locals)
 	rs.locals = rs.locals[:0]
-	rs.stop(errRequestOver)
+	if rs.ctx != nil { // made on this goroutine only
+		rs.stop(errRequestOver)
+	}
 }
 
 var errRequestOver = errors.New("request is over")
@@ -196,8 +195,16 @@ func (rs *reqState) stopCause() error {
 	return rs.stopped
 }
 
-// Body returns the buffered request body.
+// Body returns the buffered request body. On first use its reads get the
+// request's deadline: a body that stalls frees its script at the timeout
+// (the read fails just after the watchdog has interrupted the script).
 func (rs *reqState) Body() *bufio.Reader {
+	if !rs.bodyArmed {
+		rs.bodyArmed = true
+		if d, ok := rs.r.Body.(cgi.ReadDeadliner); ok {
+			d.SetReadDeadline(rs.deadline.Add(-rs.pool.cfg.Grace / 2))
+		}
+	}
 	if rs.body == nil {
 		rs.body = bufio.NewReaderSize(&rs.lim, 64<<10)
 	}

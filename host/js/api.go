@@ -148,7 +148,7 @@ func (rt *runtime) bindReq() {
 type jsReq struct {
 	rt   *runtime
 	r    engine.Request
-	vals [8]goja.Value // converted fields, by index
+	vals []goja.Value // converted fields, by index; made on first use
 }
 
 func (q *jsReq) Get(k string) goja.Value {
@@ -159,14 +159,15 @@ func (q *jsReq) Get(k string) goja.Value {
 		if f.Name != k {
 			continue
 		}
-		if i < len(q.vals) && q.vals[i] != nil {
+		if q.vals == nil {
+			q.vals = make([]goja.Value, len(q.rt.req.fields))
+		}
+		if q.vals[i] != nil {
 			return q.vals[i]
 		}
 		q.rt.noteSlow()
 		v := q.rt.toJS(f.Get(q.r), 1)
-		if i < len(q.vals) {
-			q.vals[i] = v
-		}
+		q.vals[i] = v
 		return v
 	}
 	if m, ok := q.rt.req.methods[k]; ok {
