@@ -87,14 +87,24 @@ func get(t *testing.T, url string) (*http.Response, string) {
 // frontCases runs the same requests through any front and checks what a
 // user would see. errLog returns the log where a script's stderr must land.
 func frontCases(t *testing.T, front, base string, errLog func() string) {
-	t.Run("GET with query and UTF-8 path", func(t *testing.T) {
+	frontCasesWith(t, front, base, errLog, func(*testing.T) {})
+}
+
+// frontCasesWith runs the cases with revive called before each: it
+// restarts a front end that died, so one front's own crash is reported
+// apart from scriptsrv's failures.
+func frontCasesWith(t *testing.T, front, base string, errLog func() string, revive func(*testing.T)) {
+	run := func(name string, f func(t *testing.T)) {
+		t.Run(name, func(t *testing.T) { revive(t); f(t) })
+	}
+	run("GET with query and UTF-8 path", func(t *testing.T) {
 		resp, body := get(t, base+"/echo/h%C3%A9llo%20w%C3%B6rld/a+b?q=%C3%BC&x=a%26b&x=2&e=")
 		want := `{"method":"GET","path":"/echo/héllo wörld/a+b","query":{"e":"","q":"ü","x":"a&b"},"len":0}`
 		if resp.StatusCode != 200 || body != want {
 			t.Errorf("got %d %s\nwant %s", resp.StatusCode, body, want)
 		}
 	})
-	t.Run("POST 5 MiB", func(t *testing.T) {
+	run("POST 5 MiB", func(t *testing.T) {
 		data := make([]byte, 5<<20)
 		rand.Read(data)
 		resp, err := noRedirect.Post(base+"/echo?echo=1", "application/octet-stream", bytes.NewReader(data))
@@ -107,7 +117,7 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 			t.Errorf("status %d, %d bytes back, equal=%v", resp.StatusCode, len(got), bytes.Equal(got, data))
 		}
 	})
-	t.Run("body over max_body is 413", func(t *testing.T) {
+	run("body over max_body is 413", func(t *testing.T) {
 		resp, err := noRedirect.Post(base+"/echo", "application/octet-stream", bytes.NewReader(make([]byte, 20<<20)))
 		if err != nil {
 			t.Fatal(err)
@@ -118,7 +128,7 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 			t.Errorf("got %d, want 413 (the server drains the rest of the body)", resp.StatusCode)
 		}
 	})
-	t.Run("chunked upload", func(t *testing.T) {
+	run("chunked upload", func(t *testing.T) {
 		data := bytes.Repeat([]byte("chunk-"), 200000)
 		req, _ := http.NewRequest("POST", base+"/echo?echo=1", io.MultiReader(bytes.NewReader(data[:1000]), bytes.NewReader(data[1000:])))
 		req.ContentLength = -1
@@ -141,7 +151,7 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 			t.Errorf("status %d, %d of %d bytes back", resp.StatusCode, len(got), len(data))
 		}
 	})
-	t.Run("explicit Status redirect", func(t *testing.T) {
+	run("explicit Status redirect", func(t *testing.T) {
 		resp, _ := get(t, base+"/status?s=redirect")
 		if resp.StatusCode != 302 || resp.Header.Get("Location") != "/elsewhere" {
 			t.Errorf("got %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -150,19 +160,19 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 			t.Errorf("status(): %d %q", resp.StatusCode, body)
 		}
 	})
-	t.Run("script error is 500", func(t *testing.T) {
+	run("script error is 500", func(t *testing.T) {
 		if resp, body := get(t, base+"/error"); resp.StatusCode != 500 || strings.Contains(body, "e2e boom") {
 			t.Errorf("got %d %q (details must not leak without debug)", resp.StatusCode, body)
 		}
 	})
-	t.Run("timeout is 504", func(t *testing.T) {
+	run("timeout is 504", func(t *testing.T) {
 		start := time.Now()
 		resp, _ := get(t, base+"/slow")
 		if resp.StatusCode != 504 || time.Since(start) > 5*time.Second {
 			t.Errorf("got %d after %v", resp.StatusCode, time.Since(start))
 		}
 	})
-	t.Run("overload is 503", func(t *testing.T) {
+	run("overload is 503", func(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); get(t, base+"/busy?ms=1500") }()
@@ -173,12 +183,12 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 		}
 		wg.Wait()
 	})
-	t.Run("no route is 404", func(t *testing.T) {
+	run("no route is 404", func(t *testing.T) {
 		if resp, _ := get(t, base+"/no/such/route"); resp.StatusCode != 404 {
 			t.Errorf("got %d", resp.StatusCode)
 		}
 	})
-	t.Run("16 concurrent distinct bodies", func(t *testing.T) {
+	run("16 concurrent distinct bodies", func(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 16 {
 			wg.Add(1)
@@ -199,7 +209,7 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 		}
 		wg.Wait()
 	})
-	t.Run("a short load, every answer 2xx", func(t *testing.T) {
+	run("a short load, every answer 2xx", func(t *testing.T) {
 		var wg sync.WaitGroup
 		var bad atomic.Int64
 		var first atomic.Value
@@ -228,7 +238,7 @@ func frontCases(t *testing.T, front, base string, errLog func() string) {
 			t.Errorf("%d of 400 requests failed (first: %v)", n, first.Load())
 		}
 	})
-	t.Run("stderr reaches the log", func(t *testing.T) {
+	run("stderr reaches the log", func(t *testing.T) {
 		if resp, body := get(t, base+"/stderr"); resp.StatusCode != 200 || body != "ok" {
 			t.Errorf("got %d %q", resp.StatusCode, body)
 		}
@@ -292,12 +302,16 @@ func TestHAProxy(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			s := startScriptsrv(t, network)
 			f := e2e.HAProxy(t, s.fcgi)
-			frontCases(t, f.Name, f.URL, f.ErrorLog)
-			// Reported apart from scriptsrv's own failures: HAProxy 2.6.12's
-			// FastCGI mux is known to crash (haproxy#2150).
-			if exited, out := f.Exited(); exited {
-				t.Errorf("HAProxy itself died during the cases (not a scriptsrv failure); its last output:\n%s", out)
+			// HAProxy 2.6.12's FastCGI mux is known to crash (haproxy#2150):
+			// a crash is restarted and reported apart from scriptsrv's failures.
+			revive := func(t *testing.T) {
+				if exited, out := f.Exited(); exited {
+					t.Errorf("HAProxy itself died before this case (not a scriptsrv failure); restarted. Its last output:\n%s", out)
+					f = e2e.HAProxyOn(t, s.fcgi, f.URL)
+				}
 			}
+			frontCasesWith(t, f.Name, f.URL, f.ErrorLog, revive)
+			revive(t)
 		})
 	}
 }

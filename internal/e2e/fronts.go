@@ -120,9 +120,16 @@ http {
 // The script's stderr goes to HAProxy's own log (its output).
 func HAProxy(t testing.TB, upstream string) *Front {
 	t.Helper()
+	return HAProxyOn(t, upstream, fmt.Sprintf("http://127.0.0.1:%d", FreePort(t)))
+}
+
+// HAProxyOn is HAProxy listening at url (a restart on the same address).
+func HAProxyOn(t testing.TB, upstream, url string) *Front {
+	t.Helper()
 	bin := Need(t, "haproxy", "/usr/sbin/haproxy")
 	dir := t.TempDir()
-	port := FreePort(t)
+	var port int
+	fmt.Sscanf(url, "http://127.0.0.1:%d", &port)
 	server := upstream
 	if strings.HasPrefix(upstream, "unix:") {
 		server = strings.TrimPrefix(upstream, "unix:")
@@ -153,7 +160,6 @@ backend app
 	file := filepath.Join(dir, "haproxy.cfg")
 	os.WriteFile(file, []byte(conf), 0o644)
 	p := Start(t, dir, bin, "-db", "-f", file)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	WaitHTTP(t, url, 10*time.Second)
 	return &Front{URL: url, Proc: p, Name: "haproxy"}
 }
