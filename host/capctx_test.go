@@ -71,3 +71,16 @@ func TestCapabilityContext(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	// testcap.later(ms, value) resolves after ms, off the interpreter's
+	// goroutine, as an I/O capability does.
+	engine.Define(&engine.Module{Name: "testcap", Funcs: []*engine.Func{{Name: "later", Async: true, Do: func(c *engine.Call, a *engine.Args) (any, error) {
+		select {
+		case <-time.After(time.Duration(a.Number(0)) * time.Millisecond):
+			return a.Value(1), nil
+		case <-c.Context().Done():
+			return nil, context.Cause(c.Context())
+		}
+	}}}})
+}

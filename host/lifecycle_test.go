@@ -352,3 +352,64 @@ func TestCGIModeIsolation(t *testing.T) {
 		})
 	}
 }
+
+// Whatever a request leaves pending — a setInterval, an async call in
+// flight — never runs in the next request on the same interpreter, which
+// is reused, not replaced.
+func TestNothingPendingOutlivesItsRequest(t *testing.T) {
+	cases := []struct{ file, start, check, want string }{
+		{"timers.js", "/?case=leave", "/?case=count", "fired 0 served 2"},
+		{"inflight.js", "/?start=1", "/", "late 0 served 2"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			p, _ := poolFor(t, apiFile(c.file), Config{Workers: 1})
+			do(p, "GET", c.start, "")
+			time.Sleep(80 * time.Millisecond)
+			if r := do(p, "GET", c.check, ""); r.Body() != c.want {
+				t.Errorf("got %q, want %q", r.Body(), c.want)
+			}
+			if s := p.Stats(); s.Recycles != 0 || s.Workers != 1 {
+				t.Errorf("stats %+v: the interpreter was replaced", s)
+			}
+		})
+	}
+}
+
+// Async calls overlap: four 100 ms calls under Promise.all take about
+// 100 ms, not 400.
+func TestAsyncCallsOverlap(t *testing.T) {
+	p, _ := poolFor(t, apiFile("inflight.js"), Config{Workers: 1})
+	if r := do(p, "GET", "/?parallel=1", ""); r.Body() != "abcd overlapped" {
+		t.Errorf("got %q", r.Body())
+	}
+}
+
+// A request waiting (a timer, sleep, an async call) is interrupted by its
+// timeout and by its client going away as promptly as one computing, and
+// not abandoned.
+func TestWaitingInterrupted(t *testing.T) {
+	for _, file := range []string{"timers.js", "timers.lua"} {
+		for _, how := range []string{"timeout", "client gone"} {
+			t.Run(file+"/"+how, func(t *testing.T) {
+				p, lb := poolFor(t, apiFile(file), Config{Workers: 1, Timeout: 200 * time.Millisecond})
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if how == "client gone" {
+					time.AfterFunc(50*time.Millisecond, cancel)
+				}
+				start := time.Now()
+				r := doCtx(ctx, p, "GET", "/?case=wait", "")
+				if took := time.Since(start); took > 500*time.Millisecond {
+					t.Errorf("answered after %v", took)
+				}
+				if how == "timeout" && r.Code() != 504 {
+					t.Errorf("status %d, want 504", r.Code())
+				}
+				if strings.Contains(lb.String(), "stuck in native code") {
+					t.Errorf("abandoned: %s", lb)
+				}
+			})
+		}
+	}
+}

@@ -43,6 +43,12 @@ type Func struct {
 	// goroutine, with its arguments already converted (Args.Value only),
 	// and must not call back into the script. In Lua the script waits.
 	Async bool
+	// Begin, for an Async function, runs first on the interpreter's
+	// goroutine (per-request counts and limits): an error is thrown at once.
+	Begin func(c *Call, a *Args) error
+	// Settle, for an Async function, runs on the interpreter's goroutine
+	// with Do's result before the Promise settles (memory accounting).
+	Settle func(c *Call, v any) (any, error)
 	// TopLevel allows calls with no request in progress (c.Req is nil).
 	TopLevel bool
 	// Do does the call. Its error is thrown (named after the call); a
@@ -107,6 +113,9 @@ type Call struct {
 	// Module is the name the function is bound under ("kv"; "" for a
 	// global; an Object's Name for a method).
 	Module string
+	// Ctx, when set, is the call's own context (an async call that can be
+	// cancelled alone); else the request's.
+	Ctx context.Context
 }
 
 // Name is the call as the script wrote it: "kv.get", "set_cookie".
@@ -121,6 +130,9 @@ func (c *Call) Name() string {
 // Context is the request's context, or context.Background at the top
 // level.
 func (c *Call) Context() context.Context {
+	if c.Ctx != nil {
+		return c.Ctx
+	}
 	if c.Req == nil {
 		return context.Background()
 	}
@@ -156,6 +168,14 @@ func (c *Call) Named(err error) error {
 	}
 	return &CallError{Call: c.Name(), Err: err}
 }
+
+// TypeError makes JavaScript reject or throw a TypeError (fetch's
+// network errors are); other languages see its message.
+type TypeError struct{ Err error }
+
+func (e *TypeError) Error() string { return e.Err.Error() }
+
+func (e *TypeError) Unwrap() error { return e.Err }
 
 // ErrNoRequest is the error of a request function called at the top level.
 var ErrNoRequest = errors.New("no request in progress (the top level runs once, at start)")

@@ -4,7 +4,9 @@
 package js
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -28,6 +30,9 @@ type runtime struct {
 
 	frames []*frame // call frames of capability calls in progress
 	depth  int
+
+	loop     *loop
+	rejected []*goja.Promise // rejected with no handler yet
 }
 
 // frame is one capability call's state, reused: no allocation per call.
@@ -43,6 +48,8 @@ func newRuntime(in *interp) (*runtime, error) {
 	vm.SetParserOptions(parser.WithDisableSourceMaps)
 	rt := &runtime{interp: in, vm: vm}
 	rt.json.rt = rt
+	rt.loop = newLoop(rt)
+	rt.trackRejections()
 	in.prog.registry.Enable(vm)
 	stringify, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("stringify"))
 	parse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
@@ -54,6 +61,7 @@ func newRuntime(in *interp) (*runtime, error) {
 	if err := rt.bindAPI(); err != nil {
 		return nil, err
 	}
+	rt.bindTimers()
 	if in.host.MemoryLimit > 0 {
 		rt.checkBuiltins()
 	}
@@ -106,6 +114,9 @@ func (rt *runtime) native(module string, f *engine.Func) goja.Value {
 // invoke calls f with args on the runtime's goroutine.
 func (rt *runtime) invoke(module string, f *engine.Func, args []goja.Value) goja.Value {
 	rt.noteSlow()
+	if f.Async {
+		return rt.invokeAsync(module, f, args)
+	}
 	if rt.depth == len(rt.frames) {
 		rt.frames = append(rt.frames, &frame{})
 	}
@@ -292,4 +303,64 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 		return nil, errors.New(c.rt.scriptError(err).Error())
 	}
 	return engine.Native{V: v}, nil
+}
+
+// invokeAsync runs an async capability: its arguments are converted here,
+// Do runs on its own goroutine with a context of its own (cancelled with
+// the request, or by cancel(promise)), and its result settles the returned
+// Promise on the loop.
+func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value) goja.Value {
+	vm := rt.vm
+	if rt.cur == nil {
+		rt.throw(fmt.Errorf("%s: no request in progress (the top level runs once, at start)", f.Name))
+	}
+	vals := make(engine.ValueArgs, len(args))
+	for i, a := range args {
+		v, err := rt.fromJS(a, 0)
+		if err != nil {
+			rt.throw(fmt.Errorf("%s: argument %d: %w", f.Name, i+1, err))
+		}
+		vals[i] = v
+	}
+	ctx, cancel := context.WithCancel(rt.cur.Context())
+	call := &engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module, Ctx: ctx}
+	if f.Begin != nil {
+		if err := f.Begin(call, &engine.Args{Src: vals}); err != nil {
+			cancel()
+			rt.throw(call.Named(err))
+		}
+	}
+	p, resolve, reject := vm.NewPromise()
+	pv := vm.ToValue(p).(*goja.Object)
+	rt.loop.cancels[pv] = cancel
+	enqueue := rt.loop.reserve()
+	go func() {
+		v, err := engine.Invoke(call, &engine.Args{Src: vals})
+		enqueue(func() error {
+			delete(rt.loop.cancels, pv)
+			cancel()
+			if err == nil && f.Settle != nil {
+				v, err = f.Settle(call, v)
+			}
+			if err != nil {
+				if engine.IsFatal(err) {
+					rt.throw(err)
+				}
+				reject(rt.jsError(err))
+				return nil
+			}
+			resolve(rt.toJS(v, 0))
+			return nil
+		})
+	}()
+	return pv
+}
+
+// jsError is err as a JS error: a TypeError when it says so.
+func (rt *runtime) jsError(err error) goja.Value {
+	var te *engine.TypeError
+	if errors.As(err, &te) {
+		return rt.vm.NewTypeError(err.Error())
+	}
+	return rt.vm.NewGoError(err)
 }

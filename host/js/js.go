@@ -145,6 +145,7 @@ func (in *interp) Interrupt(cause error) {
 	in.stop.Store(&cause)
 	if rt := in.rt.Load(); rt != nil {
 		rt.vm.Interrupt(cause)
+		rt.loop.interrupt()
 	}
 }
 
@@ -179,15 +180,29 @@ func (in *interp) Serve(r engine.Request) error {
 		rt.vm.Interrupt(*c)
 	}
 	rt.cur = r
-	defer func() { rt.cur = nil }()
-	_, err := rt.vm.RunProgram(in.prog.main)
-	return rt.scriptError(err)
+	defer rt.endRequest()
+	if _, err := rt.vm.RunProgram(in.prog.main); err != nil {
+		return rt.scriptError(err)
+	}
+	// As a CGI process runs until nothing is pending, the script does.
+	if err := rt.loop.run(nil); err != nil {
+		return rt.scriptError(err)
+	}
+	return nil
+}
+
+// endRequest drops what the request left pending and reports what it
+// left unhandled.
+func (rt *runtime) endRequest() {
+	rt.reportRejections()
+	rt.loop.reset()
+	rt.cur = nil
 }
 
 // serve runs handle for one request, then what it returned.
 func (rt *runtime) serve(r engine.Request) error {
 	rt.cur = r
-	defer func() { rt.cur = nil }()
+	defer rt.endRequest()
 	req := rt.vm.NewDynamicObject(&jsReq{rt: rt, r: r})
 	v, err := rt.handle(goja.Undefined(), req)
 	if err != nil {
@@ -201,6 +216,10 @@ func (rt *runtime) serve(r engine.Request) error {
 func (rt *runtime) result(v goja.Value) error {
 	if obj, ok := v.(*goja.Object); ok && obj.ExportType() == typePromise {
 		p := obj.Export().(*goja.Promise)
+		if err := rt.loop.run(func() bool { return p.State() != goja.PromiseStatePending }); err != nil {
+			return rt.scriptError(err)
+		}
+		rt.forgetRejection(p) // its rejection is the request's error
 		switch p.State() {
 		case goja.PromiseStatePending:
 			name := rt.interp.prog.src.Name

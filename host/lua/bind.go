@@ -95,7 +95,7 @@ func (st *state) invoke(module string, f *engine.Func, base int) int {
 	fr.src = luaArgs{st: st, base: base, n: L.GetTop() - base + 1}
 	fr.call = engine.Call{Req: st.cur, Host: st.interp.host, Lang: "lua", Func: f, Module: module}
 	fr.args = engine.Args{Src: &fr.src}
-	v, err := engine.Invoke(&fr.call, &fr.args)
+	v, err := st.call(f, &fr.call, &fr.args)
 	if err != nil {
 		var fatal *engine.Fatal
 		if errors.As(err, &fatal) {
@@ -115,6 +115,29 @@ func (st *state) invoke(module string, f *engine.Func, base int) int {
 	}
 	L.Push(st.toLua(v, 0))
 	return 1
+}
+
+// call runs f; an async one (which JavaScript awaits) makes the script wait
+// here, its time not counted as the script's own.
+func (st *state) call(f *engine.Func, c *engine.Call, a *engine.Args) (any, error) {
+	if !f.Async {
+		return engine.Invoke(c, a)
+	}
+	if c.Req == nil {
+		return nil, c.Named(engine.ErrNoRequest)
+	}
+	if f.Begin != nil {
+		if err := f.Begin(c, a); err != nil {
+			return nil, c.Named(err)
+		}
+	}
+	c.Req.Waiting(true)
+	v, err := engine.Invoke(c, a)
+	c.Req.Waiting(false)
+	if err == nil && f.Settle != nil {
+		v, err = f.Settle(c, v)
+	}
+	return v, c.Named(err)
 }
 
 // noteSlow records the script's stack once a request has passed slow_log:

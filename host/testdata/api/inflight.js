@@ -1,0 +1,13 @@
+// An async call still in flight when its request ends never calls back
+// into a later request.
+let late = 0, served = 0;
+async function handle(req) {
+  served++;
+  if (req.query.start) { testcap.later(30, 1).then(v => { late += v; }); return "started"; }
+  if (req.query.parallel) {
+    const t = Date.now();
+    const vs = await Promise.all([testcap.later(100, "a"), testcap.later(100, "b"), testcap.later(100, "c"), testcap.later(100, "d")]);
+    return vs.join("") + " " + (Date.now() - t < 300 ? "overlapped" : "serial");
+  }
+  return `late ${late} served ${served}`;
+}
