@@ -147,6 +147,33 @@ var apiCases = []apiCase{
 	{name: "CGI mode waits for its timers", script: "timercgi", only: "js", status: 200, body: "first\nlater\n"},
 	{name: "sleep", script: "timers", only: "lua", uri: "/?case=sleep", status: 200, body: "slept"},
 	{name: "sleep refuses a negative time", script: "timers", only: "lua", uri: "/?case=bad", status: 200, contains: []string{"sleep: want a number of seconds, 0 or more, got -1"}},
+	{name: "fetch JSON", script: "fetch", uri: "/?case=json&up={up}", status: 200, body_js: "200 true OK application/json scriptsrv 42 true", body_lua: "200 application/json scriptsrv 42"},
+	{name: "fetch POST with headers", script: "fetch", uri: "/?case=post&up={up}", status: 200, body_js: "POST|hi there|yes|text/plain;charset=UTF-8|scriptsrv", body_lua: "POST|hi there|yes|scriptsrv"},
+	{name: "fetch Request with bytes", script: "fetch", only: "js", uri: "/?case=bytes&up={up}", status: 200, body: "PUT hi application/octet-stream"},
+	{name: "http.request table", script: "fetch", only: "lua", uri: "/?case=request&up={up}", status: 200, body: "PUT hi text/x"},
+	{name: "fetch URLSearchParams body", script: "fetch", only: "js", uri: "/?case=form&up={up}", status: 200, body: "q=a+b&n=1 application/x-www-form-urlencoded;charset=UTF-8"},
+	{name: "fetch status and repeated headers", script: "fetch", uri: "/?case=status&up={up}", status: 200, body_js: "418 false one, two a=1;b=2 true", body_lua: "418 one, two a=1, b=2 true"},
+	{name: "fetch redirects", script: "fetch", uri: "/?case=redirect&up={up}", status: 200,
+		body_js: `200 true true 302 /json TypeError: fetch: GET {up}/redirect: redirected, and redirect is "error"`, body_lua: "200 scriptsrv"},
+	{name: "fetch refused by allow", script: "fetch", uri: "/?case=refused&up={up}", status: 200,
+		body_js:  "TypeError: fetch: GET http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254:80 is not in [fetch] allow",
+		body_lua: "nil http.get: GET http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254:80 is not in [fetch] allow"},
+	{name: "fetch refused by deny_private", script: "fetch", uri: "/?case=json&up={up}", cfg: Config{Platform: denyPrivatePlatform}, status: 500,
+		log: []string{"refused: 127.0.0.1 (127.0.0.1) is a loopback address and [fetch] deny_private is on"}},
+	{name: "fetch network error", script: "fetch", uri: "/?case=unreachable&up={up}", status: 200, contains: []string{"GET http://127.0.0.1:1/: dial tcp 127.0.0.1:1: connect: connection refused"}},
+	{name: "fetch relative URL", script: "fetch", only: "js", uri: "/?case=bad%20url&up={up}", status: 200, body: `TypeError: Request: "/relative" is not an absolute URL`},
+	{name: "fetch GET with a body", script: "fetch", only: "js", uri: "/?case=get%20body&up={up}", status: 200, body: "TypeError: Request: a GET request cannot have a body"},
+	{name: "fetch max_response", script: "fetch", uri: "/?case=big&up={up}", status: 200, contains: []string{"/big: response body is over [fetch] max_response (1048576 bytes); nothing more was read"}},
+	{name: "fetch timeout", script: "fetch", uri: "/?case=timeout&up={up}", cfg: Config{Platform: shortFetchPlatform}, status: 200,
+		contains: []string{"/slow: no complete response within 200ms ([fetch] timeout)"}},
+	{name: "fetch max_per_request", script: "fetch", uri: "/?case=many&up={up}", status: 200,
+		body_js:  "no error\nno error\nno error\nno error\nno error\nError: fetch: more than 5 outbound requests in one request ([fetch] max_per_request)",
+		body_lua: "no error\nno error\nno error\nno error\nno error\nhttp.get: more than 5 outbound requests in one request ([fetch] max_per_request)"},
+	{name: "fetch in parallel", script: "fetch", only: "js", uri: "/?case=parallel&up={up}", status: 200, body: "slow 200,slow 200,slow 200,slow 200 overlapped"},
+	{name: "fetch aborted", script: "fetch", only: "js", uri: "/?case=abort&up={up}", status: 200, body: "DOMException: This operation was aborted promptly"},
+	{name: "fetch body read once", script: "fetch", only: "js", uri: "/?case=used&up={up}", status: 200, body: "true TypeError: Response.json: body has already been read"},
+	{name: "http unknown option", script: "fetch", only: "lua", uri: "/?case=bad%20option&up={up}", status: 200, contains: []string{`http.get: unknown option "timeuot" (known: headers, timeout)`}},
+	{name: "http.request unknown field", script: "fetch", only: "lua", uri: "/?case=bad%20field&up={up}", status: 200, contains: []string{`http.request: unknown field "mehtod" (known: url, method, headers, body, timeout)`}},
 	{name: "large upload in pieces", script: "upload", in: strings.Repeat("u", 3<<20), status: 200, body_: "total=3145728"},
 }
 
@@ -166,8 +193,12 @@ func TestScriptAPI(t *testing.T) {
 		for _, lang := range c.langs() {
 			t.Run(c.name+"/"+lang, func(t *testing.T) {
 				file := filepath.Join("testdata", "api", c.script+"."+lang)
-				p, lb := poolFor(t, file, c.cfg)
-				uri := c.uri
+				cfg := c.cfg
+				if cfg.MemoryLimit == 0 {
+					cfg.MemoryLimit = 128 << 20 // as in production: the checked built-ins are on
+				}
+				p, lb := poolFor(t, file, cfg)
+				uri := strings.ReplaceAll(c.uri, "{up}", upstreamURL(t))
 				if uri == "" && len(c.extra) == 0 {
 					uri = "/"
 				}
@@ -185,7 +216,7 @@ func TestScriptAPI(t *testing.T) {
 						t.Errorf("header %s = %q, want %q", k, got, want)
 					}
 				}
-				if want, ok := c.wantBody(lang); ok && r.Body() != want {
+				if want, ok := c.wantBody(lang); ok && r.Body() != strings.ReplaceAll(want, "{up}", upstreamURL(t)) {
 					t.Errorf("body %q, want %q", r.Body(), want)
 				}
 				for _, s := range c.contains {

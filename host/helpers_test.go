@@ -11,9 +11,8 @@ import (
 
 	"scriptsrv/cgi"
 	"scriptsrv/cgi/cgitest"
-	"scriptsrv/host/caps"
 	"scriptsrv/internal/e2e"
-	"scriptsrv/internal/kv"
+	"scriptsrv/internal/outbound"
 )
 
 // logBuf collects a log for assertions.
@@ -41,7 +40,7 @@ func poolFor(t testing.TB, file string, cfg Config) (*Pool, *logBuf) {
 		cfg.Workers = 2
 	}
 	if cfg.Platform == nil {
-		cfg.Platform = &caps.Platform{KV: kv.NewMemory(1<<20, 1000)}
+		cfg.Platform = fetchPlatform(t, outbound.Config{DenyPrivate: true})
 	}
 	prog, err := Load(file, cfg.Root, !unsandboxed[filepath.Base(file)])
 	if err != nil {

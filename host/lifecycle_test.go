@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"scriptsrv/cgi"
 	"scriptsrv/cgi/cgitest"
+	"scriptsrv/internal/outbound"
 )
 
 func apiFile(name string) string { return filepath.Join("testdata", "api", name) }
@@ -360,6 +363,7 @@ func TestNothingPendingOutlivesItsRequest(t *testing.T) {
 	cases := []struct{ file, start, check, want string }{
 		{"timers.js", "/?case=leave", "/?case=count", "fired 0 served 2"},
 		{"inflight.js", "/?start=1", "/", "late 0 served 2"},
+		{"fetchlife.js", "/?start=1&up=" + upstreamURL(t), "/", "late 0 served 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -409,6 +413,42 @@ func TestWaitingInterrupted(t *testing.T) {
 				if strings.Contains(lb.String(), "stuck in native code") {
 					t.Errorf("abandoned: %s", lb)
 				}
+			})
+		}
+	}
+}
+
+// An outbound request is cancelled — the upstream sees its connection
+// close and no goroutine is left — when the incoming request times out or
+// its client goes away, and the answer comes as promptly as for a script
+// that computes.
+func TestFetchCancelledWithItsRequest(t *testing.T) {
+	for _, file := range []string{"fetchlife.js", "fetchlife.lua"} {
+		for _, how := range []string{"timeout", "client gone"} {
+			t.Run(file+"/"+how, func(t *testing.T) {
+				plat := fetchPlatform(t, outbound.Config{DenyPrivate: true})
+				p, _ := poolFor(t, apiFile(file), Config{Workers: 1, Timeout: 300 * time.Millisecond, Platform: plat})
+				do(p, "GET", "/?up="+upstreamURL(t), "") // warm
+				plat.Fetch.CloseIdle()
+				// A timed-out interpreter is replaced: its new worker is not a leak.
+				defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreTopFunction("scriptsrv/host.(*Pool).loop"))
+				before := upstream.cancelled.Load()
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if how == "client gone" {
+					time.AfterFunc(100*time.Millisecond, cancel)
+				}
+				start := time.Now()
+				r := doCtx(ctx, p, "GET", "/?case=hang&up="+upstreamURL(t), "")
+				if took := time.Since(start); took > time.Second {
+					t.Errorf("answered after %v", took)
+				}
+				if how == "timeout" && r.Code() != 504 {
+					t.Errorf("status %d, want 504", r.Code())
+				}
+				waitFor(t, "the upstream to see the request cancelled", func() bool { return upstream.cancelled.Load() > before })
+				waitFor(t, "the pool back to strength", func() bool { s := p.Stats(); return s.Idle == 1 && s.Stuck == 0 })
+				plat.Fetch.CloseIdle()
 			})
 		}
 	}

@@ -41,6 +41,10 @@ type meter struct {
 	pending  atomic.Int64 // bytes Grow admitted since the last sample
 	segStart atomic.Int64 // when script code began running (monoNow); 0: waiting or idle
 	acc      atomic.Int64 // script time since the last sample, of ended segments
+	// stopped marks a request stopped at its limit whose script has not
+	// returned yet: a copy in progress may still be growing the heap, and
+	// that growth is its own, not that of the requests beside it.
+	stopped atomic.Bool
 }
 
 func (m *meter) start(at int64) {
@@ -48,6 +52,7 @@ func (m *meter) start(at int64) {
 	m.charge.Store(0)
 	m.share.Store(0)
 	m.pending.Store(0)
+	m.stopped.Store(false)
 	m.segStart.Store(at)
 }
 
@@ -87,6 +92,7 @@ type candidate struct {
 	wk     *worker
 	p      *Pool
 	weight int64
+	hog    bool // stopped at its limit, still running
 }
 
 var heap = &heapWatch{workers: map[*worker]*Pool{}, wake: make(chan struct{}, 1),
@@ -182,6 +188,9 @@ func (h *heapWatch) tick() {
 		used := float64(max(m.used(), 1))
 		share := float64(max(live-m.base, 0)) * used / total
 		m.share.Store(int64(share))
+		if c.hog {
+			continue // already stopped
+		}
 		r := share / float64(m.limit)
 		if r > 1 { // every request past its limit stops now, not one a tick
 			c.p.stopForMemory(c.wk, int64(share))
@@ -260,7 +269,7 @@ func (h *heapWatch) stopTogether(live int64, stopped bool) {
 func (h *heapWatch) attribute(now, last, cur, prev, delta int64) {
 	clear(h.running) // no stale pointer may keep a retired worker's memory
 	h.running = h.running[:0]
-	var total int64
+	var total, hogs int64
 	h.mu.Lock()
 	for wk, p := range h.workers {
 		m := &wk.mem
@@ -269,14 +278,22 @@ func (h *heapWatch) attribute(now, last, cur, prev, delta int64) {
 			w += now - max(s, last)
 		}
 		total += w
-		if wk.state.Load() == stRunning {
-			h.running = append(h.running, candidate{wk, p, w})
+		switch st := wk.state.Load(); {
+		case st == stRunning && !m.stopped.Load():
+			h.running = append(h.running, candidate{wk: wk, p: p, weight: w})
+		case m.stopped.Load() && (st == stInterrupted || st == stAbandoned):
+			h.running = append(h.running, candidate{wk: wk, p: p, weight: max(w, 1), hog: true})
+			hogs += max(w, 1)
 		}
 	}
 	h.mu.Unlock()
 	for _, c := range h.running {
 		m := &c.wk.mem
 		switch {
+		case delta > 0 && hogs > 0: // a stopped script still copying grows the heap
+			if c.hog {
+				m.charge.Add(int64(float64(delta) * float64(c.weight) / float64(hogs)))
+			}
 		case delta > 0 && total > 0:
 			m.charge.Add(int64(float64(delta) * float64(c.weight) / float64(total)))
 		case delta < 0 && prev > 0:

@@ -340,6 +340,7 @@ func (p *Pool) stopForMemory(wk *worker, used int64) {
 	if !wk.state.CompareAndSwap(stRunning, stInterrupted) {
 		return
 	}
+	wk.mem.stopped.Store(true)
 	cause := &MemoryError{Limit: wk.mem.limit, Used: used}
 	wk.rs.stop(cause)
 	wk.eng.Interrupt(cause)

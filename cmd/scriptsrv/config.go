@@ -160,6 +160,7 @@ type Config struct {
 	Pool   PoolConfig    `toml:"pool"`
 	Routes []RouteConfig `toml:"route"`
 	KV     KVConfig      `toml:"kv"`
+	Fetch  FetchConfig   `toml:"fetch"`
 	Env    EnvConfig     `toml:"env"`
 
 	file  string // the file it came from ("" for zero config)
@@ -178,7 +179,7 @@ func defaultConfig() *Config {
 		Pool: PoolConfig{Workers: ptr(4), MaxRequests: ptr(0), Timeout: &Duration{30 * time.Second},
 			QueueTimeout: &Duration{5 * time.Second}, MaxBody: ptr(Size(16 << 20)), Sandbox: ptr(true),
 			MemoryLimit: ptr(Size(128 << 20))},
-		KV: defaultKV(),
+		KV: defaultKV(), Fetch: defaultFetch(),
 	}
 }
 

@@ -44,6 +44,11 @@ func TestConfigErrors(t *testing.T) {
 		{"not a script", "[[route]]\npath = \"/x\"\nscript = \"config.toml\"\n", "want a .js or .lua file"},
 		{"syntax error", "[[route]]\npath = \"/x\"\nscript = \"bad.js\"\n", "bad.js: Line 2"},
 		{"toml syntax", "[server\n", "config.toml:2: expected"},
+		{"fetch allow with a scheme", route + "\n[fetch]\nallow = [\"https://api.example.com\"]\n", `config.toml:7: fetch.allow: "https://api.example.com": want a host name`},
+		{"fetch allow bad port", route + "\n[fetch]\nallow = [\"a.com\", \"b.com:0\"]\n", `config.toml:7: fetch.allow: "b.com:0": bad port "0"`},
+		{"fetch timeout zero", route + "\n[fetch]\ntimeout = \"0s\"\n", "config.toml:7: fetch.timeout: must be more than 0"},
+		{"fetch max_per_request zero", route + "\n[fetch]\nmax_per_request = 0\n", "config.toml:7: fetch.max_per_request: must be 1 or more"},
+		{"fetch unknown key", route + "\n[fetch]\nproxy = \"x\"\n", "config.toml:7: fetch.proxy: unknown key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

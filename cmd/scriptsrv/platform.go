@@ -1,4 +1,4 @@
-// platform.go: the platform's config tables ([kv], [env], the memory
+// platform.go: the platform's config tables ([kv], [fetch], [env], the memory
 // limits) and the server-wide state they make, which outlives reloads.
 
 package main
@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"scriptsrv/host"
 	"scriptsrv/host/caps"
 	"scriptsrv/internal/kv"
+	"scriptsrv/internal/outbound"
 )
 
 // KVConfig is [kv]: the store behind scripts' kv.
@@ -36,9 +38,66 @@ type EnvConfig struct {
 	Vars map[string]string `toml:"vars"`
 }
 
+// FetchConfig is [fetch]: what scripts' outbound requests (fetch, http)
+// may do.
+type FetchConfig struct {
+	// Timeout bounds one outbound request, never past the incoming
+	// request's deadline. Default "10s".
+	Timeout Duration `toml:"timeout"`
+	// MaxResponse is the largest response body; a larger one is an error
+	// and is read no further. Default "16MiB".
+	MaxResponse Size `toml:"max_response"`
+	// MaxPerRequest is how many outbound requests one incoming request
+	// may make. Default 50.
+	MaxPerRequest int `toml:"max_per_request"`
+	// Allow, when not empty, lists every host scripts may reach:
+	// "api.example.com", "*.internal" (its subdomains), "127.0.0.1:9200"
+	// (with a port). A host it names may be private. Empty: any public
+	// address.
+	Allow []string `toml:"allow"`
+	// DenyPrivate refuses loopback, private, link-local, multicast and
+	// cloud metadata addresses — checked on the address dialled, after DNS
+	// and every redirect — unless Allow names the host. Default true.
+	DenyPrivate bool `toml:"deny_private"`
+}
+
+func defaultFetch() FetchConfig {
+	return FetchConfig{Timeout: Duration{10 * time.Second}, MaxResponse: 16 << 20, MaxPerRequest: 50, DenyPrivate: true}
+}
+
+// outboundConfig is [fetch] for package outbound; validate has checked
+// the patterns.
+func (f FetchConfig) outboundConfig() outbound.Config {
+	c := outbound.Config{Timeout: f.Timeout.Duration, MaxResponse: int64(f.MaxResponse), MaxPerRequest: f.MaxPerRequest, DenyPrivate: f.DenyPrivate}
+	for _, a := range f.Allow {
+		if p, err := outbound.ParsePattern(a); err == nil {
+			c.Allow = append(c.Allow, p)
+		}
+	}
+	return c
+}
+
+func (c *Config) validateFetch() error {
+	f, t := c.Fetch, []string{"fetch"}
+	switch {
+	case f.Timeout.Duration <= 0:
+		return c.errAt(t, "timeout", 0, "must be more than 0")
+	case f.MaxResponse <= 0:
+		return c.errAt(t, "max_response", 0, "must be more than 0")
+	case f.MaxPerRequest < 1:
+		return c.errAt(t, "max_per_request", 0, "must be 1 or more")
+	}
+	for _, a := range f.Allow {
+		if _, err := outbound.ParsePattern(a); err != nil {
+			return c.errAt(t, "allow", 0, "%v", err)
+		}
+	}
+	return nil
+}
+
 func defaultKV() KVConfig { return KVConfig{Capacity: 64 << 20, MaxValue: 1 << 20, Store: "memory"} }
 
-// validatePlatform checks [kv] and [env].
+// validatePlatform checks [kv], [fetch] and [env].
 func (c *Config) validatePlatform() error {
 	k := c.KV
 	t := []string{"kv"}
@@ -54,6 +113,9 @@ func (c *Config) validatePlatform() error {
 		return c.errAt(t, "store", 0, "%q: this version of scriptsrv has only the \"memory\" store", k.Store)
 	default:
 		return c.errAt(t, "store", 0, "want \"memory\", \"sqlite:PATH\" or \"redis://HOST:PORT/DB\", got %q", k.Store)
+	}
+	if err := c.validateFetch(); err != nil {
+		return err
 	}
 	for _, name := range c.Env.Pass {
 		if err := checkEnvName(name); err != nil {
@@ -94,17 +156,19 @@ func (c *Config) environment(log *slog.Logger) map[string]string {
 
 // newPlatform makes the server-wide state of the capabilities.
 func newPlatform(c *Config) *caps.Platform {
-	return &caps.Platform{KV: kv.NewMemory(int64(c.KV.Capacity), int64(c.KV.MaxValue))}
+	return &caps.Platform{KV: kv.NewMemory(int64(c.KV.Capacity), int64(c.KV.MaxValue)),
+		Fetch: outbound.New(c.Fetch.outboundConfig())}
 }
 
-// updatePlatform applies a reloaded config: kv limits change at once; a
-// different store takes effect at the next restart.
+// updatePlatform applies a reloaded config: kv limits and [fetch] change
+// at once; a different kv store takes effect at the next restart.
 func updatePlatform(p *caps.Platform, old, cfg *Config, log *slog.Logger) {
 	host.SetServerMemoryLimit(int64(cfg.Server.MemoryLimit))
 	if cfg.KV.Store != old.KV.Store {
 		log.Warn("reload: [kv] store changed; it takes effect at the next restart", "store", old.KV.Store)
 		cfg.KV.Store = old.KV.Store
 	}
+	p.Fetch.SetConfig(cfg.Fetch.outboundConfig())
 	if m, ok := p.KV.(*kv.Memory); ok {
 		m.SetLimits(int64(cfg.KV.Capacity), int64(cfg.KV.MaxValue))
 	}

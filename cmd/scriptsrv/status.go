@@ -19,6 +19,7 @@ import (
 	"scriptsrv/fcgi"
 	"scriptsrv/host"
 	"scriptsrv/internal/kv"
+	"scriptsrv/internal/outbound"
 )
 
 // routeStatus is one route (or one started script of a dir route) in the
@@ -52,6 +53,8 @@ type statusDoc struct {
 	LastReloadError string        `json:"last_config_reload_error"`
 	Routes          []routeStatus `json:"routes"`
 	KV              kv.Stats      `json:"kv"`
+	// Fetch is the outbound requests scripts made, per host.
+	Fetch []outbound.HostStats `json:"fetch"`
 }
 
 // statuses lists every pool of the current routes.
@@ -96,7 +99,8 @@ func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string, rs *rou
 	case s.StatusPath != "" && path == s.StatusPath:
 		if a.statusAllowed(w, r, rs) {
 			doc := statusDoc{Version: versionString(), UptimeSeconds: time.Since(a.started).Seconds(), Draining: a.draining.Load(),
-				ConfigReloads: a.reloads.Load(), LastReloadError: a.lastReloadErr(), Routes: a.statuses(), KV: a.platform.KV.Stats()}
+				ConfigReloads: a.reloads.Load(), LastReloadError: a.lastReloadErr(), Routes: a.statuses(), KV: a.platform.KV.Stats(),
+				Fetch: a.platform.Fetch.Stats()}
 			b, _ := json.MarshalIndent(doc, "", "  ")
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Cache-Control", "no-store")
@@ -190,6 +194,10 @@ var (
 	descKVHits      = prometheus.NewDesc("scriptsrv_kv_hits_total", "kv.get calls that found a value.", nil, nil)
 	descKVMisses    = prometheus.NewDesc("scriptsrv_kv_misses_total", "kv.get calls that found none.", nil, nil)
 	descKVEvictions = prometheus.NewDesc("scriptsrv_kv_evictions_total", "Entries evicted past the capacity.", nil, nil)
+
+	descFetchRequests = prometheus.NewDesc("scriptsrv_fetch_requests_total", "Outbound requests scripts made (fetch, http), by host.", []string{"host"}, nil)
+	descFetchErrors   = prometheus.NewDesc("scriptsrv_fetch_errors_total", "Outbound requests that got no readable response (refused, network error, timeout, too large), by host.", []string{"host"}, nil)
+	descFetchDuration = prometheus.NewDesc("scriptsrv_fetch_duration_seconds", "Time of outbound requests, by host.", []string{"host"}, nil)
 )
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
@@ -222,4 +230,15 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	n(descKVHits, st.Hits)
 	n(descKVMisses, st.Misses)
 	n(descKVEvictions, st.Evictions)
+	for _, h := range c.a.platform.Fetch.Stats() {
+		n(descFetchRequests, h.Requests, h.Host)
+		n(descFetchErrors, h.Errors, h.Host)
+		buckets := make(map[float64]uint64, len(outbound.DurationBuckets))
+		var cum uint64
+		for i, le := range outbound.DurationBuckets {
+			cum += h.Buckets[i]
+			buckets[le] = cum
+		}
+		ch <- prometheus.MustNewConstHistogram(descFetchDuration, uint64(h.Requests), h.Seconds, buckets, h.Host)
+	}
 }

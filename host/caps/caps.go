@@ -1,7 +1,7 @@
 // Package caps holds what scripts may call, written once over
 // engine-neutral values (package host/engine) and bound by every engine:
 // the script API of SCRIPT_API.md (header, status, send, flush, the req
-// fields) and the platform of PLATFORM.md (kv, …).
+// fields) and the platform of PLATFORM.md (kv, sleep, fetch and http, …).
 //
 // A capability is one file: a Module (or fields of req) defined in init.
 // Server-wide state a capability needs (the kv store) is in [Platform],
@@ -11,6 +11,7 @@ package caps
 import (
 	"scriptsrv/host/engine"
 	"scriptsrv/internal/kv"
+	"scriptsrv/internal/outbound"
 )
 
 // Platform is the server-wide state of the capabilities. The zero value
@@ -18,6 +19,9 @@ import (
 type Platform struct {
 	// KV is the store behind kv; nil: kv calls fail with a clear error.
 	KV kv.Store
+	// Fetch sends outbound requests (fetch, http); nil: they fail with a
+	// clear error.
+	Fetch *outbound.Client
 }
 
 // platform returns the Platform of a call's interpreter (a zero one when

@@ -17,8 +17,12 @@ type Module struct {
 	// globals of their own (header, send).
 	Name string
 	// Lang binds the module in one language only ("js", "lua"); "" in all.
-	Lang  string
-	Funcs []*Func
+	Lang string
+	// Internal modules are not globals: an engine hands them to its own
+	// script-side code (JavaScript's fetch is written over one), and the
+	// functions are named in messages without the module's name.
+	Internal bool
+	Funcs    []*Func
 }
 
 // Func is one function scripts call.

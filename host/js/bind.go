@@ -33,6 +33,11 @@ type runtime struct {
 
 	loop     *loop
 	rejected []*goja.Promise // rejected with no handler yet
+
+	errorCtor goja.Constructor // Error, for errors of host calls
+
+	internal *goja.Object          // internal capabilities, for the prelude
+	lazy     map[string]goja.Value // prelude parts loaded (web.go)
 }
 
 // frame is one capability call's state, reused: no allocation per call.
@@ -62,6 +67,9 @@ func newRuntime(in *interp) (*runtime, error) {
 		return nil, err
 	}
 	rt.bindTimers()
+	if err := rt.bindLazyGlobals(); err != nil {
+		return nil, err
+	}
 	if in.host.MemoryLimit > 0 {
 		rt.checkBuiltins()
 	}
@@ -69,19 +77,24 @@ func newRuntime(in *interp) (*runtime, error) {
 }
 
 // bindModules binds every capability module: globals, or an object per
-// module name ("kv", "crypto.subtle").
+// module name ("kv", "crypto.subtle"); internal ones into rt.internal,
+// for the prelude (web.go).
 func (rt *runtime) bindModules() error {
 	g := rt.vm.GlobalObject()
+	rt.internal = rt.vm.NewObject()
 	for _, m := range engine.Modules("js") {
-		target := g
-		if m.Name != "" {
+		target, name := g, m.Name
+		switch {
+		case m.Internal:
+			target, name = rt.internal, ""
+		case m.Name != "":
 			target = rt.objectAt(m.Name)
 		}
 		for _, f := range m.Funcs {
 			if f.Lang != "" && f.Lang != "js" {
 				continue
 			}
-			if err := target.Set(f.Name, rt.native(m.Name, f)); err != nil {
+			if err := target.Set(f.Name, rt.native(name, f)); err != nil {
 				return err
 			}
 		}
@@ -149,9 +162,22 @@ func (rt *runtime) throw(err error) {
 	if errors.As(err, &fatal) {
 		rt.interp.stop.CompareAndSwap(nil, &fatal.Err)
 		rt.vm.Interrupt(fatal.Err)
-		panic(rt.vm.NewGoError(fatal.Err)) // unwinds to the interrupt check
+		panic(rt.newError(fatal.Err)) // unwinds to the interrupt check
 	}
-	panic(rt.vm.NewGoError(err))
+	panic(rt.jsError(err))
+}
+
+// newError is an Error with err's message, as scripts expect of any
+// error (not goja's GoError).
+func (rt *runtime) newError(err error) *goja.Object {
+	if rt.errorCtor == nil {
+		rt.errorCtor, _ = goja.AssertConstructor(rt.vm.Get("Error"))
+	}
+	obj, cerr := rt.errorCtor(nil, rt.vm.ToValue(err.Error()))
+	if cerr != nil {
+		return rt.vm.NewGoError(err)
+	}
+	return obj
 }
 
 // sendValue sends a value handle returned, as send(v) would.
@@ -362,5 +388,5 @@ func (rt *runtime) jsError(err error) goja.Value {
 	if errors.As(err, &te) {
 		return rt.vm.NewTypeError(err.Error())
 	}
-	return rt.vm.NewGoError(err)
+	return rt.newError(err)
 }

@@ -92,7 +92,7 @@ func (rt *runtime) toJS(v any, depth int) goja.Value {
 		}
 		return vm.ToValue(x.V)
 	case error:
-		return vm.NewGoError(x)
+		return rt.jsError(x)
 	}
 	return vm.ToValue(v)
 }

@@ -157,7 +157,18 @@ func (rt *runtime) wrapConstructor(name string, elem float64) {
 	if !ok {
 		return
 	}
+	// goja's Proxy has no [[HasInstance]] of its own: instanceof asks the
+	// target instead.
+	hasInstance := vm.ToValue(func(c goja.FunctionCall) goja.Value {
+		return vm.ToValue(vm.InstanceOf(c.Argument(0), ctor))
+	})
 	p := vm.NewProxy(ctor, &goja.ProxyTrapConfig{
+		GetSym: func(target *goja.Object, sym *goja.Symbol, _ goja.Value) goja.Value {
+			if sym == goja.SymHasInstance {
+				return hasInstance
+			}
+			return target.GetSymbol(sym)
+		},
 		Construct: func(target *goja.Object, args []goja.Value, newTarget *goja.Object) *goja.Object {
 			rt.grow(arg(args, 0) * elem)
 			c, _ := goja.AssertConstructor(target)

@@ -30,6 +30,9 @@ type frame struct {
 func (st *state) bindModules() {
 	L := st.L
 	for _, m := range engine.Modules("lua") {
+		if m.Internal {
+			continue // the JavaScript prelude's
+		}
 		target := L.G.Global
 		if m.Name != "" {
 			target = st.tableAt(m.Name)
@@ -103,7 +106,7 @@ func (st *state) invoke(module string, f *engine.Func, base int) int {
 			st.cancel()
 			L.RaiseError("%s", fatal.Err.Error())
 		}
-		if f.Fallible {
+		if f.Fallible && fr.args.Err() == nil { // bad arguments raise, as Lua's own calls do
 			L.Push(lua.LNil)
 			L.Push(lua.LString(err.Error()))
 			return 2

@@ -1,0 +1,259 @@
+// fetch.js: fetch with Headers, Request and Response, as the WHATWG Fetch
+// standard has them, over the server's outbound client (native.fetch,
+// bounded by [fetch]). Bodies are bytes in memory; there are no streams.
+(function (native, need) {
+  "use strict";
+  const { view, DOMException, AbortController } = need;
+
+  const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  function headerName(name, who) {
+    name = String(name);
+    if (!token.test(name)) throw new TypeError(`${who}: ${JSON.stringify(name)} is not a valid header name`);
+    return name.toLowerCase();
+  }
+  function headerValue(value, who) {
+    value = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    if (/[\0\r\n]/.test(value)) throw new TypeError(`${who}: ${JSON.stringify(value)} is not a valid header value`);
+    return value;
+  }
+
+  class Headers {
+    #list = []; // [lower-case name, value], in order added
+    constructor(init) {
+      if (init == null) return;
+      if (init instanceof Headers) {
+        for (const [n, v] of init.#list) this.#list.push([n, v]);
+      } else if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
+        for (const pair of init) {
+          const p = Array.from(pair);
+          if (p.length !== 2) throw new TypeError("Headers: each header pair must be [name, value]");
+          this.append(p[0], p[1]);
+        }
+      } else if (typeof init === "object") {
+        for (const k of Object.keys(init)) this.append(k, init[k]);
+      } else {
+        throw new TypeError("Headers: want a Headers, an array of [name, value] pairs or an object");
+      }
+    }
+    append(name, value) {
+      this.#list.push([headerName(name, "Headers.append"), headerValue(value, "Headers.append")]);
+    }
+    set(name, value) {
+      const n = headerName(name, "Headers.set"), v = headerValue(value, "Headers.set");
+      const i = this.#list.findIndex((e) => e[0] === n);
+      if (i < 0) { this.#list.push([n, v]); return; }
+      this.#list[i] = [n, v];
+      this.#list = this.#list.filter((e, j) => j <= i || e[0] !== n);
+    }
+    get(name) {
+      const n = headerName(name, "Headers.get");
+      const vs = this.#list.filter((e) => e[0] === n).map((e) => e[1]);
+      return vs.length ? vs.join(", ") : null;
+    }
+    getSetCookie() { return this.#list.filter((e) => e[0] === "set-cookie").map((e) => e[1]); }
+    has(name) { const n = headerName(name, "Headers.has"); return this.#list.some((e) => e[0] === n); }
+    delete(name) { const n = headerName(name, "Headers.delete"); this.#list = this.#list.filter((e) => e[0] !== n); }
+    forEach(fn, thisArg) { for (const [n, v] of this) fn.call(thisArg, v, n, this); }
+    *entries() {
+      const names = [...new Set(this.#list.map((e) => e[0]))].sort();
+      for (const n of names) {
+        if (n === "set-cookie") { for (const v of this.getSetCookie()) yield [n, v]; continue; }
+        yield [n, this.get(n)];
+      }
+    }
+    *keys() { for (const [n] of this.entries()) yield n; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return "Headers"; }
+  }
+
+  // extractBody is a body init as bytes and the Content-Type it implies.
+  function extractBody(body, who) {
+    if (body == null) return null;
+    if (typeof body === "string") return { bytes: new Uint8Array(native.utf8Encode(body)), type: "text/plain;charset=UTF-8" };
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: view(body, who).slice(), type: null };
+    if (typeof URLSearchParams === "function" && body instanceof URLSearchParams) {
+      return { bytes: new Uint8Array(native.utf8Encode(body.toString())), type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    }
+    if (typeof body.getReader === "function") throw new TypeError(`${who}: stream bodies are not supported (pass a string, an ArrayBuffer or a typed array)`);
+    return { bytes: new Uint8Array(native.utf8Encode(String(body))), type: "text/plain;charset=UTF-8" };
+  }
+
+  function text(bytes) {
+    const s = native.utf8Decode(bytes, false, false)[0];
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  }
+
+  // Body is what Request and Response share: the bytes, read once.
+  class Body {
+    #bytes; #used = false;
+    constructor(bytes) { this.#bytes = bytes; }
+    get bodyUsed() { return this.#used; }
+    take(who) {
+      if (this.#used) throw new TypeError(`${who}: body has already been read`);
+      if (this.#bytes) this.#used = true;
+      return this.#bytes || new Uint8Array(0);
+    }
+    peek() { return this.#bytes; }
+  }
+  const bodyMethods = (cls, getBody, name) => {
+    Object.defineProperties(cls.prototype, {
+      bodyUsed: { get() { return getBody(this).bodyUsed; }, configurable: true },
+      text: { value: async function () { return text(getBody(this).take(`${name}.text`)); }, configurable: true, writable: true },
+      json: { value: async function () { return JSON.parse(text(getBody(this).take(`${name}.json`))); }, configurable: true, writable: true },
+      arrayBuffer: { value: async function () { return getBody(this).take(`${name}.arrayBuffer`).slice().buffer; }, configurable: true, writable: true },
+      bytes: { value: async function () { return getBody(this).take(`${name}.bytes`).slice(); }, configurable: true, writable: true },
+    });
+  };
+
+  const methods = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+  function normMethod(m) {
+    m = String(m);
+    if (!token.test(m)) throw new TypeError(`Request: ${JSON.stringify(m)} is not a valid method`);
+    const up = m.toUpperCase();
+    if (["CONNECT", "TRACE", "TRACK"].includes(up)) throw new TypeError(`Request: the ${up} method is forbidden`);
+    return methods.includes(up) ? up : m;
+  }
+  function parseURL(s, who) {
+    try {
+      return new URL(s).href;
+    } catch (e) {
+      throw new TypeError(`${who}: ${JSON.stringify(s)} is not an absolute URL`);
+    }
+  }
+
+  let requestBody;
+  class Request {
+    #url; #method; #headers; #body; #redirect; #signal;
+    constructor(input, init) {
+      if (arguments.length === 0) throw new TypeError("Request: 1 argument required, but only 0 present.");
+      init = init == null ? {} : init;
+      const base = input instanceof Request ? input : null;
+      this.#url = base ? base.url : parseURL(String(input), "Request");
+      this.#method = init.method !== undefined ? normMethod(init.method) : base ? base.method : "GET";
+      this.#headers = new Headers(init.headers !== undefined ? init.headers : base ? base.headers : undefined);
+      let body = null;
+      if (init.body !== undefined && init.body !== null) body = extractBody(init.body, "Request");
+      else if (base && init.body === undefined && base.#body.peek()) body = { bytes: base.#body.take("Request"), type: null };
+      if (body && (this.#method === "GET" || this.#method === "HEAD")) {
+        throw new TypeError(`Request: a ${this.#method} request cannot have a body`);
+      }
+      if (body && body.type && !this.#headers.has("content-type")) this.#headers.set("content-type", body.type);
+      this.#body = new Body(body ? body.bytes : null);
+      const redirect = init.redirect !== undefined ? String(init.redirect) : base ? base.redirect : "follow";
+      if (!["follow", "manual", "error"].includes(redirect)) {
+        throw new TypeError(`Request: redirect ${JSON.stringify(redirect)} is not "follow", "manual" or "error"`);
+      }
+      this.#redirect = redirect;
+      this.#signal = init.signal !== undefined ? init.signal : base ? base.signal : new AbortController().signal;
+    }
+    get url() { return this.#url; }
+    get method() { return this.#method; }
+    get headers() { return this.#headers; }
+    get redirect() { return this.#redirect; }
+    get signal() { return this.#signal; }
+    get cache() { return "default"; }
+    get credentials() { return "same-origin"; }
+    get mode() { return "cors"; }
+    get destination() { return ""; }
+    get referrer() { return "about:client"; }
+    get referrerPolicy() { return ""; }
+    get integrity() { return ""; }
+    get keepalive() { return false; }
+    clone() {
+      if (this.bodyUsed) throw new TypeError("Request.clone: body has already been read");
+      const b = this.#body.peek();
+      return new Request(this, { body: b ? b.slice() : null, signal: this.#signal });
+    }
+    get [Symbol.toStringTag]() { return "Request"; }
+    static {
+      requestBody = (r) => r.#body;
+    }
+  }
+  bodyMethods(Request, requestBody, "Request");
+
+  const nullBody = [101, 103, 204, 205, 304];
+  let responseBody, makeResponse;
+  class Response {
+    #status; #statusText; #headers; #body; #url = ""; #redirected = false; #type = "default";
+    constructor(body = null, init) {
+      init = init == null ? {} : init;
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 200 || status > 599) {
+        throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
+      }
+      this.#status = status;
+      this.#statusText = init.statusText === undefined ? "" : String(init.statusText);
+      this.#headers = new Headers(init.headers);
+      const b = extractBody(body, "Response");
+      if (b && nullBody.includes(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
+      if (b && b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
+      this.#body = new Body(b ? b.bytes : null);
+    }
+    get status() { return this.#status; }
+    get ok() { return this.#status >= 200 && this.#status <= 299; }
+    get statusText() { return this.#statusText; }
+    get headers() { return this.#headers; }
+    get url() { return this.#url; }
+    get redirected() { return this.#redirected; }
+    get type() { return this.#type; }
+    clone() {
+      if (this.bodyUsed) throw new TypeError("Response.clone: body has already been read");
+      const b = this.#body.peek();
+      return makeResponse({ status: this.#status, statusText: this.#statusText, headers: [...this.#headers],
+        body: b ? b.slice() : null, url: this.#url, redirected: this.#redirected, type: this.#type });
+    }
+    static json(data, init) {
+      const body = JSON.stringify(data);
+      if (body === undefined) throw new TypeError("Response.json: the data cannot be serialized as JSON");
+      const r = new Response(body, init);
+      r.headers.set("content-type", "application/json");
+      return r;
+    }
+    static redirect(url, status = 302) {
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: ${status} is not a redirect status`);
+      return new Response(null, { status, headers: { location: parseURL(String(url), "Response.redirect") } });
+    }
+    static error() {
+      const r = makeResponse({ status: 0, statusText: "", headers: [], body: null, url: "", redirected: false, type: "error" });
+      return r;
+    }
+    get [Symbol.toStringTag]() { return "Response"; }
+    static {
+      responseBody = (r) => r.#body;
+      makeResponse = (x) => {
+        const r = new Response(null, { status: 200 });
+        r.#status = x.status;
+        r.#statusText = x.statusText;
+        r.#headers = new Headers(x.headers);
+        r.#body = new Body(x.body == null ? null : view(x.body, "Response"));
+        r.#url = x.url;
+        r.#redirected = x.redirected;
+        r.#type = x.type || "basic";
+        return r;
+      };
+    }
+  }
+  bodyMethods(Response, responseBody, "Response");
+
+  async function fetch(input, init) {
+    const req = new Request(input, init);
+    const signal = req.signal;
+    if (signal) signal.throwIfAborted();
+    const bytes = requestBody(req).peek();
+    const call = native.fetch({ url: req.url, method: req.method, headers: [...req.headers], body: bytes || undefined, redirect: req.redirect });
+    if (!signal) return makeResponse(await call);
+    let onAbort;
+    const aborted = new Promise((_, reject) => {
+      onAbort = () => { native.cancel(call); reject(signal.reason); };
+    });
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return makeResponse(await Promise.race([call, aborted]));
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  return { fetch, Headers, Request, Response, makeResponse, requestBody };
+})

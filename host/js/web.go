@@ -1,0 +1,213 @@
+// web.go: the Web and Node globals written in JavaScript (prelude/*.js),
+// loaded into a runtime the first time a script uses one of their names,
+// so a handler that uses none pays nothing; and the natives they are
+// written over.
+
+package js
+
+import (
+	"embed"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja_nodejs/require"
+)
+
+//go:embed prelude/*.js
+var preludeFS embed.FS
+
+// part is one prelude file: an expression of a function of (native,
+// need) returning its exports, some of which are globals; or, with load,
+// exports made in Go.
+type part struct {
+	file    string
+	globals []string
+	needs   []string // parts whose exports it takes, by file
+	load    func(rt *runtime) (*goja.Object, error)
+
+	once sync.Once
+	prog *goja.Program
+	err  error
+}
+
+var parts = []*part{
+	{file: "performance", globals: []string{"performance"}, load: newPerformance},
+	{file: "url.js", globals: []string{"URL", "URLSearchParams"}},
+	{file: "web.js", globals: []string{"Event", "EventTarget", "DOMException", "AbortController", "AbortSignal",
+		"TextEncoder", "TextDecoder", "structuredClone", "atob", "btoa"}},
+	{file: "fetch.js", needs: []string{"web.js", "url.js"}, globals: []string{"fetch", "Headers", "Request", "Response"}},
+}
+
+func partOf(file string) *part {
+	for _, p := range parts {
+		if p.file == file {
+			return p
+		}
+	}
+	panic("no prelude part " + file)
+}
+
+// program compiles the part once for every runtime.
+func (p *part) program() (*goja.Program, error) {
+	p.once.Do(func() {
+		src, err := preludeFS.ReadFile("prelude/" + p.file)
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.prog, p.err = goja.Compile("scriptsrv:"+p.file, string(src), true)
+	})
+	return p.prog, p.err
+}
+
+// bindLazyGlobals defines every part's globals as accessors that load the
+// part on first use; assigning one replaces it, as with any global.
+func (rt *runtime) bindLazyGlobals() error {
+	rt.bindNatives()
+	g := rt.vm.GlobalObject()
+	for _, p := range parts {
+		for _, name := range p.globals {
+			get := rt.vm.ToValue(func(goja.FunctionCall) goja.Value {
+				exports, err := rt.loadPart(p)
+				if err != nil {
+					panic(rt.newError(err))
+				}
+				return exports.Get(name)
+			})
+			set := rt.vm.ToValue(func(c goja.FunctionCall) goja.Value {
+				g.DefineDataProperty(name, c.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+				return goja.Undefined()
+			})
+			if err := g.DefineAccessorProperty(name, get, set, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadPart runs a part (and what it needs) in this runtime once, and
+// turns its globals into plain properties.
+func (rt *runtime) loadPart(p *part) (*goja.Object, error) {
+	if v, ok := rt.lazy[p.file]; ok {
+		return v.(*goja.Object), nil
+	}
+	need := rt.vm.NewObject()
+	for _, n := range p.needs {
+		exports, err := rt.loadPart(partOf(n))
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range exports.Keys() {
+			need.Set(k, exports.Get(k))
+		}
+	}
+	exports, err := rt.runPart(p, need)
+	if err != nil {
+		return nil, fmt.Errorf("prelude %s: %w", p.file, err)
+	}
+	if rt.lazy == nil {
+		rt.lazy = map[string]goja.Value{}
+	}
+	rt.lazy[p.file] = exports
+	g := rt.vm.GlobalObject()
+	for _, name := range p.globals {
+		g.DefineDataProperty(name, exports.Get(name), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
+	return exports, nil
+}
+
+func (rt *runtime) runPart(p *part, need *goja.Object) (*goja.Object, error) {
+	if p.load != nil {
+		return p.load(rt)
+	}
+	prog, err := p.program()
+	if err != nil {
+		return nil, err
+	}
+	fv, err := rt.vm.RunProgram(prog)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := goja.AssertFunction(fv)
+	if !ok {
+		return nil, fmt.Errorf("not a function")
+	}
+	ev, err := fn(goja.Undefined(), rt.internal, need)
+	if err != nil {
+		return nil, err
+	}
+	return ev.ToObject(rt.vm), nil
+}
+
+// newPerformance is performance: now() in milliseconds since the server
+// started (timeOrigin), with microsecond resolution.
+func newPerformance(rt *runtime) (*goja.Object, error) {
+	vm := rt.vm
+	p := vm.NewObject()
+	p.Set("now", rt.internal.Get("now"))
+	p.Set("timeOrigin", float64(start.UnixMicro())/1e3)
+	p.Set("toJSON", func() goja.Value {
+		o := vm.NewObject()
+		o.Set("timeOrigin", p.Get("timeOrigin"))
+		return o
+	})
+	exports := vm.NewObject()
+	exports.Set("performance", p)
+	return exports, nil
+}
+
+// requireExports loads a part from a registered core module.
+func requireExports(name string) func(rt *runtime) (*goja.Object, error) {
+	return func(rt *runtime) (obj *goja.Object, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("require(%q): %v", name, r)
+			}
+		}()
+		return require.Require(rt.vm, name).ToObject(rt.vm), nil
+	}
+}
+
+// start is when performance.now() counts from.
+var start = time.Now()
+
+// bindNatives adds the engine's own natives the prelude is written over
+// to rt.internal (the capabilities' internal functions are there too).
+func (rt *runtime) bindNatives() {
+	rt.bindURLNatives()
+	vm, n := rt.vm, rt.internal
+	n.Set("now", func() float64 { return float64(time.Since(start).Nanoseconds()) / 1e6 })
+	n.Set("utf8Encode", func(s string) goja.Value {
+		return vm.ToValue(vm.NewArrayBuffer([]byte(s)))
+	})
+	n.Set("utf8Decode", func(c goja.FunctionCall) goja.Value {
+		s, rest, ok := decodeUTF8(bytesOf(c.Argument(0)), c.Argument(1).ToBoolean(), c.Argument(2).ToBoolean())
+		if !ok {
+			return goja.Null()
+		}
+		return vm.NewArray(s, rest)
+	})
+	n.Set("latin1", func(c goja.FunctionCall) goja.Value { return vm.ToValue(latin1(bytesOf(c.Argument(0)))) })
+	n.Set("atob", func(s string) goja.Value {
+		b, ok := forgivingBase64(s)
+		if !ok {
+			return goja.Null()
+		}
+		return vm.ToValue(latin1(b))
+	})
+	n.Set("btoa", func(s string) goja.Value {
+		b, ok := fromLatin1(s)
+		if !ok {
+			return goja.Null()
+		}
+		return vm.ToValue(stdBase64(b))
+	})
+	n.Set("cancel", func(p *goja.Object) {
+		if cancel, ok := rt.loop.cancels[p]; ok {
+			cancel()
+		}
+	})
+}
