@@ -84,7 +84,7 @@ func sendOutbound(c *engine.Call, r *outbound.Request) (*outbound.Response, erro
 	}
 	res, err := cl.Do(c.Context(), r)
 	if err != nil {
-		if ctx := c.Req.Context(); ctx.Err() != nil {
+		if ctx := c.RequestContext(); ctx.Err() != nil {
 			return nil, &engine.Fatal{Err: context.Cause(ctx)}
 		}
 		return nil, &engine.TypeError{Err: err}

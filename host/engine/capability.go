@@ -45,7 +45,8 @@ type Func struct {
 	Fallible bool
 	// Async makes the JavaScript call return a Promise: Do runs on another
 	// goroutine, with its arguments already converted (Args.Value only),
-	// and must not call back into the script. In Lua the script waits.
+	// and must not call back into the script nor use Call.Req (the request
+	// may be over): Call.RequestContext is safe. In Lua the script waits.
 	Async bool
 	// Begin, for an Async function, runs first on the interpreter's
 	// goroutine (per-request counts and limits): an error is thrown at once.
@@ -120,6 +121,10 @@ type Call struct {
 	// Ctx, when set, is the call's own context (an async call that can be
 	// cancelled alone); else the request's.
 	Ctx context.Context
+	// ReqCtx, when set, is the request's context, taken when the call
+	// began: an async Do runs off the script's goroutine, where Req may
+	// already serve the next request, so it uses this and never Req.
+	ReqCtx context.Context
 }
 
 // Name is the call as the script wrote it: "kv.get", "set_cookie".
@@ -136,6 +141,18 @@ func (c *Call) Name() string {
 func (c *Call) Context() context.Context {
 	if c.Ctx != nil {
 		return c.Ctx
+	}
+	if c.Req == nil {
+		return context.Background()
+	}
+	return c.Req.Context()
+}
+
+// RequestContext is the request's context even for an async call, whose
+// own context may end first (cancelled alone).
+func (c *Call) RequestContext() context.Context {
+	if c.ReqCtx != nil {
+		return c.ReqCtx
 	}
 	if c.Req == nil {
 		return context.Background()

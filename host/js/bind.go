@@ -348,8 +348,9 @@ func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value)
 		}
 		vals[i] = v
 	}
-	ctx, cancel := context.WithCancel(rt.cur.Context())
-	call := &engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module, Ctx: ctx}
+	reqCtx := rt.cur.Context()
+	ctx, cancel := context.WithCancel(reqCtx)
+	call := &engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module, Ctx: ctx, ReqCtx: reqCtx}
 	if f.Begin != nil {
 		if err := f.Begin(call, &engine.Args{Src: vals}); err != nil {
 			cancel()
