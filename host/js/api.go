@@ -10,18 +10,14 @@ import (
 	goruntime "runtime"
 
 	"github.com/dop251/goja"
-	"github.com/dop251/goja_nodejs/console"
 
 	"scriptsrv/host/engine"
 )
 
-// bindAPI binds console, stdin and params, and prepares req.
+// bindAPI binds stdin and params, and prepares req (console is a
+// prelude part: web.go).
 func (rt *runtime) bindAPI() error {
 	vm := rt.vm
-	m := vm.NewObject()
-	m.Set("exports", vm.NewObject())
-	console.RequireWithPrinter(printer{rt})(vm, m)
-	vm.Set("console", m.Get("exports"))
 	rt.stdin = rt.newStdin()
 	rt.bindReq()
 	g := vm.GlobalObject()
@@ -58,14 +54,21 @@ func (rt *runtime) newProcess() *goja.Object {
 	return p
 }
 
-// printer is console's output: the server log and, during a request, the
-// web server's error log.
-type printer struct{ rt *runtime }
+// consolePrint is console's output (prelude/console.js): kind is the
+// method ("log", "warn" …), which sets the level.
+func (rt *runtime) consolePrint(kind, s string) {
+	level := slog.LevelInfo
+	switch kind {
+	case "warn":
+		level = slog.LevelWarn
+	case "error", "trace":
+		level = slog.LevelError
+	}
+	rt.print(level, "console."+kind, s)
+}
 
-func (p printer) Log(s string)   { p.rt.print(slog.LevelInfo, "console.log", s) }
-func (p printer) Warn(s string)  { p.rt.print(slog.LevelWarn, "console.warn", s) }
-func (p printer) Error(s string) { p.rt.print(slog.LevelError, "console.error", s) }
-
+// print writes s to the server log and, during a request, the web
+// server's error log.
 func (rt *runtime) print(level slog.Level, msg, s string) {
 	if rt.cur != nil {
 		rt.cur.Stderr(level, msg, []byte(s+"\n"))

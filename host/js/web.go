@@ -37,6 +37,8 @@ var parts = []*part{
 	{file: "url.js", globals: []string{"URL", "URLSearchParams"}},
 	{file: "web.js", globals: []string{"Event", "EventTarget", "DOMException", "AbortController", "AbortSignal",
 		"TextEncoder", "TextDecoder", "structuredClone", "atob", "btoa"}},
+	{file: "util.js", needs: []string{"web.js"}},
+	{file: "console.js", needs: []string{"util.js"}, globals: []string{"console"}},
 	{file: "fetch.js", needs: []string{"web.js", "url.js"}, globals: []string{"fetch", "Headers", "Request", "Response"}},
 }
 
@@ -204,6 +206,21 @@ func (rt *runtime) bindNatives() {
 			return goja.Null()
 		}
 		return vm.ToValue(stdBase64(b))
+	})
+	n.Set("print", rt.consolePrint)
+	n.Set("promiseState", func(p *goja.Promise) goja.Value {
+		o := vm.NewObject()
+		switch p.State() {
+		case goja.PromiseStatePending:
+			o.Set("state", "pending")
+		case goja.PromiseStateFulfilled:
+			o.Set("state", "fulfilled")
+			o.Set("value", p.Result())
+		default:
+			o.Set("state", "rejected")
+			o.Set("value", p.Result())
+		}
+		return o
 	})
 	n.Set("cancel", func(p *goja.Object) {
 		if cancel, ok := rt.loop.cancels[p]; ok {
