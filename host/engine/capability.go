@@ -198,6 +198,14 @@ func (e *TypeError) Error() string { return e.Err.Error() }
 
 func (e *TypeError) Unwrap() error { return e.Err }
 
+// RangeError makes JavaScript throw a RangeError (a size or index out of
+// range); other languages see its message.
+type RangeError struct{ Err error }
+
+func (e *RangeError) Error() string { return e.Err.Error() }
+
+func (e *RangeError) Unwrap() error { return e.Err }
+
 // ErrNoRequest is the error of a request function called at the top level.
 var ErrNoRequest = errors.New("no request in progress (the top level runs once, at start)")
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	goruntime "runtime"
 
 	"github.com/dop251/goja"
 
@@ -21,7 +20,6 @@ func (rt *runtime) bindAPI() error {
 	rt.stdin = rt.newStdin()
 	rt.bindReq()
 	g := vm.GlobalObject()
-	g.Set("process", rt.newProcess())
 	getter := func(f func() goja.Value) goja.Value {
 		return vm.ToValue(func(goja.FunctionCall) goja.Value {
 			if rt.cur == nil {
@@ -36,22 +34,6 @@ func (rt *runtime) bindAPI() error {
 		return err
 	}
 	return g.DefineAccessorProperty("stdin", getter(func() goja.Value { return rt.stdin }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
-}
-
-// newProcess is the process object: env holds [env] and nothing else of
-// the server's environment.
-func (rt *runtime) newProcess() *goja.Object {
-	vm := rt.vm
-	env := vm.NewObject()
-	for _, k := range engine.SortedKeys(rt.interp.host.Env) {
-		env.Set(k, rt.interp.host.Env[k])
-	}
-	p := vm.NewObject()
-	p.Set("env", env)
-	p.Set("platform", goruntime.GOOS)
-	p.Set("argv", vm.NewArray())
-	p.Set("cwd", func() string { return "/" })
-	return p
 }
 
 // consolePrint is console's output (prelude/console.js): kind is the

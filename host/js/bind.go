@@ -38,6 +38,7 @@ type runtime struct {
 
 	internal *goja.Object          // internal capabilities, for the prelude
 	lazy     map[string]goja.Value // prelude parts loaded (web.go)
+	modules  moduleCache           // modules required, by path
 }
 
 // frame is one capability call's state, reused: no allocation per call.
@@ -55,7 +56,7 @@ func newRuntime(in *interp) (*runtime, error) {
 	rt.json.rt = rt
 	rt.loop = newLoop(rt)
 	rt.trackRejections()
-	in.prog.registry.Enable(vm)
+	rt.bindRequire()
 	stringify, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("stringify"))
 	parse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
 	rt.stringify, rt.parse = stringify, parse
@@ -383,11 +384,20 @@ func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value)
 	return pv
 }
 
-// jsError is err as a JS error: a TypeError when it says so.
+// jsError is err as a JS error: a TypeError or RangeError when it says
+// so.
 func (rt *runtime) jsError(err error) goja.Value {
 	var te *engine.TypeError
 	if errors.As(err, &te) {
 		return rt.vm.NewTypeError(err.Error())
+	}
+	var re *engine.RangeError
+	if errors.As(err, &re) {
+		if ctor, ok := goja.AssertConstructor(rt.vm.Get("RangeError")); ok {
+			if obj, cerr := ctor(nil, rt.vm.ToValue(err.Error())); cerr == nil {
+				return obj
+			}
+		}
 	}
 	return rt.newError(err)
 }

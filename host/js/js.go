@@ -19,7 +19,6 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
-	"github.com/dop251/goja_nodejs/require"
 
 	"scriptsrv/host/engine"
 )
@@ -33,10 +32,10 @@ const maxCallDepth = 10000
 
 // program is a compiled script.
 type program struct {
-	src      *engine.Source
-	main     *goja.Program
-	cgi      bool
-	registry *require.Registry
+	src    *engine.Source
+	main   *goja.Program
+	cgi    bool
+	loader *loader
 }
 
 func compile(src *engine.Source) (engine.Program, error) {
@@ -55,7 +54,7 @@ func compile(src *engine.Source) (engine.Program, error) {
 	if p.main, err = goja.CompileAST(tree, false); err != nil {
 		return nil, err
 	}
-	p.registry = newRegistry(src.Root, src.Dep)
+	p.loader = newLoader(src.Root, src.Options.Modules, src.Dep)
 	return p, nil
 }
 

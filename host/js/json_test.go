@@ -139,7 +139,7 @@ func FuzzJSJSON(f *testing.F) {
 // JSON.parse is goja's, but for the nesting limit: the same values, or an
 // error for the same inputs.
 func TestJSONParseAsGoja(t *testing.T) {
-	in := &interp{prog: &program{src: &engine.Source{Name: "t.js"}, registry: newRegistry(t.TempDir(), nil)}, host: &engine.Host{}}
+	in := &interp{prog: &program{src: &engine.Source{Name: "t.js"}, loader: newLoader(t.TempDir(), nil, nil)}, host: &engine.Host{}}
 	rt, err := newRuntime(in)
 	if err != nil {
 		t.Fatal(err)

@@ -158,14 +158,23 @@ func (rt *runtime) wrapConstructor(name string, elem float64) {
 		return
 	}
 	// goja's Proxy has no [[HasInstance]] of its own: instanceof asks the
-	// target instead.
+	// target instead, or, for a subclass (class Buffer extends
+	// Uint8Array), walks the prototype chain as OrdinaryHasInstance does.
+	var p *goja.Object
 	hasInstance := vm.ToValue(func(c goja.FunctionCall) goja.Value {
-		return vm.ToValue(vm.InstanceOf(c.Argument(0), ctor))
+		this, _ := c.This.(*goja.Object)
+		if this == nil || this.SameAs(p) {
+			return vm.ToValue(vm.InstanceOf(c.Argument(0), ctor))
+		}
+		return vm.ToValue(ordinaryHasInstance(this, c.Argument(0)))
 	})
-	p := vm.NewProxy(ctor, &goja.ProxyTrapConfig{
-		GetSym: func(target *goja.Object, sym *goja.Symbol, _ goja.Value) goja.Value {
-			if sym == goja.SymHasInstance {
+	proxy := vm.NewProxy(ctor, &goja.ProxyTrapConfig{
+		GetSym: func(target *goja.Object, sym *goja.Symbol, receiver goja.Value) goja.Value {
+			switch sym {
+			case goja.SymHasInstance:
 				return hasInstance
+			case goja.SymSpecies: // the getter returns its receiver: a subclass's species is itself
+				return receiver
 			}
 			return target.GetSymbol(sym)
 		},
@@ -179,7 +188,24 @@ func (rt *runtime) wrapConstructor(name string, elem float64) {
 			return obj
 		},
 	})
+	p = vm.ToValue(proxy).(*goja.Object)
 	vm.Set(name, p)
+}
+
+// ordinaryHasInstance is v instanceof c for a c whose prototype chain
+// reaches a checked constructor.
+func ordinaryHasInstance(c *goja.Object, v goja.Value) bool {
+	obj, ok := v.(*goja.Object)
+	proto, _ := c.Get("prototype").(*goja.Object)
+	if !ok || proto == nil {
+		return false
+	}
+	for o := obj.Prototype(); o != nil; o = o.Prototype() {
+		if o.SameAs(proto) {
+			return true
+		}
+	}
+	return false
 }
 
 // SetMatchTimeout bounds one match of a backtracking regular expression

@@ -13,7 +13,7 @@ import (
 // newTestRuntime is a runtime with everything bound, outside any request.
 func newTestRuntime(t testing.TB) *runtime {
 	t.Helper()
-	in := &interp{prog: &program{src: &engine.Source{Name: "t.js"}, registry: newRegistry(t.TempDir(), nil)}, host: &engine.Host{}}
+	in := &interp{prog: &program{src: &engine.Source{Name: "t.js"}, loader: newLoader(t.TempDir(), nil, nil)}, host: &engine.Host{}}
 	rt, err := newRuntime(in)
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,11 @@ import (
 	"sync"
 	"time"
 
+	goruntime "runtime"
+
 	"github.com/dop251/goja"
-	"github.com/dop251/goja_nodejs/require"
+
+	"scriptsrv/host/engine"
 )
 
 //go:embed prelude/*.js
@@ -37,9 +40,27 @@ var parts = []*part{
 	{file: "url.js", globals: []string{"URL", "URLSearchParams"}},
 	{file: "web.js", globals: []string{"Event", "EventTarget", "DOMException", "AbortController", "AbortSignal",
 		"TextEncoder", "TextDecoder", "structuredClone", "atob", "btoa"}},
+	{file: "buffer.js", needs: []string{"web.js"}, globals: []string{"Buffer"}},
 	{file: "util.js", needs: []string{"web.js"}},
 	{file: "console.js", needs: []string{"util.js"}, globals: []string{"console"}},
 	{file: "fetch.js", needs: []string{"web.js", "url.js"}, globals: []string{"fetch", "Headers", "Request", "Response"}},
+	{file: "crypto.js", needs: []string{"web.js", "buffer.js"}, globals: []string{"crypto"}},
+	{file: "events.js"},
+	{file: "process.js", needs: []string{"events.js"}, globals: []string{"process"}},
+	{file: "path.js"},
+	{file: "querystring.js", needs: []string{"buffer.js"}},
+	{file: "nodeurl.js", needs: []string{"url.js", "querystring.js", "path.js"}},
+	{file: "string_decoder.js", needs: []string{"buffer.js"}},
+	{file: "fs.js"},
+}
+
+// nodeModules are the Node built-ins require() gives (also as
+// "node:NAME"): the part that makes each and the name of its export.
+var nodeModules = map[string]struct{ file, export string }{
+	"buffer": {"buffer.js", "buffer"}, "crypto": {"crypto.js", "cryptoModule"}, "events": {"events.js", "events"},
+	"path": {"path.js", "path"}, "querystring": {"querystring.js", "querystring"}, "url": {"nodeurl.js", "url"},
+	"util": {"util.js", "util"}, "process": {"process.js", "process"}, "string_decoder": {"string_decoder.js", "string_decoder"},
+	"fs": {"fs.js", "fs"}, "fs/promises": {"fs.js", "fs/promises"},
 }
 
 func partOf(file string) *part {
@@ -161,17 +182,8 @@ func newPerformance(rt *runtime) (*goja.Object, error) {
 	return exports, nil
 }
 
-// requireExports loads a part from a registered core module.
-func requireExports(name string) func(rt *runtime) (*goja.Object, error) {
-	return func(rt *runtime) (obj *goja.Object, err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("require(%q): %v", name, r)
-			}
-		}()
-		return require.Require(rt.vm, name).ToObject(rt.vm), nil
-	}
-}
+// nodeArch is process.arch for GOARCH.
+var nodeArch = map[string]string{"amd64": "x64", "386": "ia32", "arm64": "arm64", "arm": "arm", "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64"}
 
 // start is when performance.now() counts from.
 var start = time.Now()
@@ -180,6 +192,7 @@ var start = time.Now()
 // to rt.internal (the capabilities' internal functions are there too).
 func (rt *runtime) bindNatives() {
 	rt.bindURLNatives()
+	rt.bindBufferNatives()
 	vm, n := rt.vm, rt.internal
 	n.Set("now", func() float64 { return float64(time.Since(start).Nanoseconds()) / 1e6 })
 	n.Set("utf8Encode", func(s string) goja.Value {
@@ -208,6 +221,15 @@ func (rt *runtime) bindNatives() {
 		return vm.ToValue(stdBase64(b))
 	})
 	n.Set("print", rt.consolePrint)
+	n.Set("env", func() goja.Value {
+		env := vm.NewObject()
+		for _, k := range engine.SortedKeys(rt.interp.host.Env) {
+			env.Set(k, rt.interp.host.Env[k])
+		}
+		return env
+	})
+	n.Set("platform", goruntime.GOOS)
+	n.Set("arch", nodeArch[goruntime.GOARCH])
 	n.Set("promiseState", func(p *goja.Promise) goja.Value {
 		o := vm.NewObject()
 		switch p.State() {

@@ -1,0 +1,1 @@
+module.exports = Buffer.alloc(256 * 1024 * 1024);
