@@ -23,6 +23,9 @@ func Need(t testing.TB, name string, alsoTry ...string) string {
 		}
 	}
 	msg := name + " is not installed (Debian: apt-get install " + debianPackage(name) + ")"
+	if name == "npm" {
+		msg = "npm is not installed (it comes with node 20; do not apt-get Debian's npm, which conflicts)"
+	}
 	if os.Getenv("SCRIPTSRV_E2E") == "require" {
 		t.Fatalf("SCRIPTSRV_E2E=require: %s", msg)
 	}
