@@ -32,7 +32,7 @@ DUR=${DUR:-10s}
 WARM=${WARM:-2s}
 CONNS=${CONNS:-"64 8"}
 THREADS=${THREADS:-2}
-NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087
+NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087 UP_PORT=18088
 SS_SYSTEMS="nginx-gohello nginx-ss-js nginx-ss-lua caddy-gohello caddy-ss-js caddy-ss-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
 ALL_SYSTEMS="nginx-static caddy-static nginx-php2 nginx-php4 caddy-php4 nginx-gofcgi nginx-gofcgi-ka caddy-gofcgi nginx-lua node-1 node-cluster2 go-http $SS_SYSTEMS"
 ALL=$ALL_SYSTEMS
@@ -50,7 +50,7 @@ install_pkgs() {
 	fi
 	apt-get update -qq || log "WARN: apt-get update failed"
 	local p
-	for p in nginx php-fpm php-opcache caddy wrk libfcgi-bin libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils hey curl time; do
+	for p in nginx php-fpm php-opcache php-curl caddy wrk libfcgi-bin libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils hey curl time; do
 		dpkg -s "$p" >/dev/null 2>&1 && continue
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 ||
 			log "WARN: could not install $p (skipped)"
@@ -71,7 +71,7 @@ render() { # template out [CHILDREN]
 	local in=$1 out=$2 children=${3:-2}
 	sed -e "/^@HEAD@\$/{r $CONF/nginx-head.inc" -e 'd}' "$in" |
 		sed -e "/^@HTTP@\$/{r $CONF/nginx-http.inc" -e 'd}' |
-		sed -e "s#@RUN@#$RUN#g; s#@ANCH@#$ANCH#g; s#@BENCH@#$ANCH#g; s#@PORT@#$NGINX_PORT#g; s#@CPORT@#$CADDY_PORT#g; s#@SPORT@#$SS_PORT#g; s#@CHILDREN@#$children#g" >"$out"
+		sed -e "s#@RUN@#$RUN#g; s#@ANCH@#$ANCH#g; s#@BENCH@#$ANCH#g; s#@PORT@#$NGINX_PORT#g; s#@CPORT@#$CADDY_PORT#g; s#@SPORT@#$SS_PORT#g; s#@UPORT@#$UP_PORT#g; s#@CHILDREN@#$children#g" >"$out"
 }
 
 prepare() {
@@ -182,8 +182,9 @@ wait_gone() { # port: until nothing listens (previous system fully stopped)
 
 # ---------------------------------------------------------------- systems
 # start_system NAME sets FRONT (front-end root pid, may be empty), BACK (backend root pid, may
-# be empty), URL_HELLO and URL_WORK (empty: no work workload)
-FRONT= BACK= URL_HELLO= URL_WORK=
+# be empty), URL_HELLO, URL_WORK and URL_FETCH (empty: no such workload). The fetch workload's
+# upstream (the Go anchor's /item on $UP_PORT, keep-alive) runs for the whole benchmark.
+FRONT= BACK= URL_HELLO= URL_WORK= URL_FETCH=
 start_php() { # children
 	rm -f "$RUN/php.sock"
 	spawn php-fpm "$PHPFPM" -F -y "$RUN/php-fpm$1.conf"
@@ -217,33 +218,33 @@ start_caddy() { # caddyfile-suffix
 	FRONT=$LASTPID
 }
 start_system() {
-	FRONT= BACK= URL_HELLO= URL_WORK= DIRECT=
-	local n="http://127.0.0.1:$NGINX_PORT" c="http://127.0.0.1:$CADDY_PORT"
+	FRONT= BACK= URL_HELLO= URL_WORK= URL_FETCH= DIRECT=
+	local n="http://127.0.0.1:$NGINX_PORT" c="http://127.0.0.1:$CADDY_PORT" s="http://127.0.0.1:$SS_PORT"
 	case $1 in
 	nginx-static) start_nginx static; URL_HELLO=$n/hello ;;
 	caddy-static) start_caddy static; URL_HELLO=$c/hello ;;
 	nginx-php2) start_php 2; start_nginx php; URL_HELLO=$n/hello.php URL_WORK="$n/work.php?name=world" ;;
-	nginx-php4) start_php 4; start_nginx php; URL_HELLO=$n/hello.php URL_WORK="$n/work.php?name=world" ;;
+	nginx-php4) start_php 4; start_nginx php; URL_HELLO=$n/hello.php URL_WORK="$n/work.php?name=world" URL_FETCH=$n/fetch.php ;;
 	caddy-php4) start_php 4; start_caddy php; URL_HELLO=$c/hello.php URL_WORK="$c/work.php?name=world" ;;
 	nginx-gofcgi) start_gofcgi; start_nginx gofcgi; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
 	nginx-gofcgi-ka) start_gofcgi; start_nginx gofcgi-ka; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
 	caddy-gofcgi) start_gofcgi; start_caddy gofcgi; URL_HELLO=$c/hello URL_WORK="$c/work?name=world" ;;
 	nginx-lua) start_nginx lua; BACK=$FRONT FRONT=; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
 	node-1)
-		spawn node env PORT=$NODE_PORT WORKERS=1 node "$ANCH/node/server.js"; BACK=$LASTPID
-		URL_HELLO=http://127.0.0.1:$NODE_PORT/hello URL_WORK="http://127.0.0.1:$NODE_PORT/work?name=world" ;;
+		spawn node env PORT=$NODE_PORT WORKERS=1 UPSTREAM_URL="http://127.0.0.1:$UP_PORT/item" node "$ANCH/node/server.js"; BACK=$LASTPID
+		URL_HELLO=http://127.0.0.1:$NODE_PORT/hello URL_WORK="http://127.0.0.1:$NODE_PORT/work?name=world" URL_FETCH=http://127.0.0.1:$NODE_PORT/fetch ;;
 	node-cluster2)
 		spawn node env PORT=$NODE_PORT WORKERS=2 node "$ANCH/node/server.js"; BACK=$LASTPID
 		URL_HELLO=http://127.0.0.1:$NODE_PORT/hello URL_WORK="http://127.0.0.1:$NODE_PORT/work?name=world" ;;
 	go-http)
 		spawn gohttp "$RUN/gofcgi" -http 127.0.0.1:$GOHTTP_PORT; BACK=$LASTPID
 		URL_HELLO=http://127.0.0.1:$GOHTTP_PORT/hello URL_WORK="http://127.0.0.1:$GOHTTP_PORT/work?name=world" ;;
-	nginx-ss-js) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
-	nginx-ss-lua) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/lua/hello URL_WORK="$n/lua/work?name=world" ;;
+	nginx-ss-js) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" URL_FETCH=$n/fetch ;;
+	nginx-ss-lua) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/lua/hello URL_WORK="$n/lua/work?name=world" URL_FETCH=$n/lua/fetch ;;
 	caddy-ss-js) start_scriptsrv; start_caddy scriptsrv; URL_HELLO=$c/hello URL_WORK="$c/work?name=world" ;;
 	caddy-ss-lua) start_scriptsrv; start_caddy scriptsrv; URL_HELLO=$c/lua/hello URL_WORK="$c/lua/work?name=world" ;;
-	ss-http-js) start_scriptsrv; URL_HELLO=http://127.0.0.1:$SS_PORT/hello URL_WORK="http://127.0.0.1:$SS_PORT/work?name=world" ;;
-	ss-http-lua) start_scriptsrv; URL_HELLO=http://127.0.0.1:$SS_PORT/lua/hello URL_WORK="http://127.0.0.1:$SS_PORT/lua/work?name=world" ;;
+	ss-http-js) start_scriptsrv; URL_HELLO=$s/hello URL_WORK="$s/work?name=world" URL_FETCH=$s/fetch ;;
+	ss-http-lua) start_scriptsrv; URL_HELLO=$s/lua/hello URL_WORK="$s/lua/work?name=world" URL_FETCH=$s/lua/fetch ;;
 	direct-ss-js) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/hello URL_WORK="/work?name=world" ;;
 	direct-ss-lua) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/lua/hello URL_WORK="/lua/work?name=world" ;;
 	nginx-gohello) start_gohello; start_nginx gohello; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
@@ -274,6 +275,10 @@ verify() { # sys: save full answers, check bodies (hello must be exactly 20 byte
 		wb=$(curl -s --max-time 2 "$URL_WORK")
 		case $wb in *'"name":"world"'*'item-79-world'*|*'item-79-world'*'"name":"world"'*) ;; *) log "WARN: $sys work body unexpected: ${wb:0:120}" ;; esac
 		echo "work_body_bytes=${#wb}" >>"$f.work.txt"
+	fi
+	if [ -n "$URL_FETCH" ]; then
+		curl -s -i --max-time 2 "$URL_FETCH" >"$f.fetch.txt" || true
+		[ "$(curl -s --max-time 2 "$URL_FETCH")" = "widget" ] || log "WARN: $sys fetch body is not widget: $(head -c 120 "$f.fetch.txt")"
 	fi
 	case $sys in *php*) curl -s --max-time 2 "${URL_HELLO%/hello.php}/opcache.php" >"$f.opcache.txt" || true ;; esac
 }
@@ -319,9 +324,10 @@ measure_system() { # round sys
 	fi
 	[ "$r" = 1 ] && verify "$sys"
 	printf '%s\t%s\tidle\tfront=%s\tback=%s\n' "$r" "$sys" "$(mem_kb "$FRONT" | tr ' ' ,)" "$(mem_kb "$BACK" | tr ' ' ,)" >>"$OUT/mem.tsv"
-	for wl in hello work; do
+	for wl in hello work fetch; do
 		url=$URL_HELLO
 		[ "$wl" = work ] && url=$URL_WORK
+		[ "$wl" = fetch ] && url=$URL_FETCH
 		[ -z "$url" ] && continue
 		if [ -n "$DIRECT" ]; then # warm-up, discarded
 			timeout 30 "$RUN/fcgiload" -addr "$DIRECT" -c 64 -d "$WARM" -uri "$url" >/dev/null 2>&1 || true
@@ -372,6 +378,9 @@ main() {
 	install_pkgs
 	prepare
 	log "results -> $OUT ; systems: $SYSTEMS ; rounds=$ROUNDS dur=$DUR conns=$CONNS"
+	spawn upstream "$RUN/gofcgi" -http 127.0.0.1:$UP_PORT
+	local upstream=$LASTPID
+	wait_ready "http://127.0.0.1:$UP_PORT/item"
 	: >"$OUT/runs.tsv"
 	: >"$OUT/mem.tsv"
 	: >"$OUT/extras.tsv"
@@ -385,6 +394,7 @@ main() {
 			measure_system "$r" "$s"
 		done
 	done
+	stop_tree "$upstream"
 	extras
 	python3 "$ANCH/summarize.py" "$OUT" >"$OUT/summary.md"
 	log "summary: $OUT/summary.md"

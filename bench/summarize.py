@@ -113,7 +113,7 @@ def agg(key):
 
 systems = [s for s in ORDER if any(k[0] == s for k in runs)] + sorted({k[0] for k in runs} - set(ORDER))
 conns = sorted({k[2] for k in runs}, reverse=True)
-wls = ["hello", "work"]
+wls = ["hello", "work", "fetch"]
 
 
 def fmt_rps(a):
@@ -201,6 +201,9 @@ for c in conns:
         row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, hello c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "hello", c), 2.0)
         row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, work c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "work", c), 1.5)
         row(f"Caddy → scriptsrv {lang} ÷ Caddy → php-fpm, hello c{c}", ratio(f"caddy-ss-{lang}", "caddy-php4", "hello", c), 1.2)
+    for lang in ("js", "lua"):
+        row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, fetch c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "fetch", c), 1.5)
+    row(f"scriptsrv HTTP JS ÷ node 1 process, fetch c{c}", ratio("ss-http-js", "node-1", "fetch", c), 1.0)
     row(f"scriptsrv HTTP JS ÷ node 1 process, hello c{c}", ratio("ss-http-js", "node-1", "hello", c), 1.3)
     row(f"scriptsrv HTTP JS ÷ node cluster 2, hello c{c}", ratio("ss-http-js", "node-cluster2", "hello", c), 1.0)
     row(f"direct JS hello ÷ native Go handler, c{c}", ratio("direct-ss-js", "direct-gohello", "hello", c), 0.7)

@@ -146,3 +146,41 @@ func BenchmarkCGIMode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTimer reports what one await of a zero-delay setTimeout costs
+// a handler (target: at most 5 µs): 100 awaits in turn, less an async
+// handler that awaits nothing.
+func BenchmarkTimer(b *testing.B) {
+	const base = "async function handle(req) { let x = 0; for (let i = 0; i < 100; i++) x += i; return 'ok'; }"
+	const timers = "const tick = () => new Promise((r) => setTimeout(r, 0));\n" +
+		"async function handle(req) { for (let i = 0; i < 100; i++) await tick(); return 'ok'; }"
+	perRequest := func(b *testing.B, src string) float64 {
+		p, _ := newPool(b, "timer.js", src, Config{Workers: 1})
+		w := &nullWriter{h: http.Header{}}
+		r := cgi.NewRequest(context.Background(), benchParams, nil)
+		const n = 2000
+		start := time.Now()
+		for range n {
+			p.ServeCGI(w, r)
+		}
+		if s := p.Stats(); s.Errors > 0 {
+			b.Fatalf("%d script errors", s.Errors)
+		}
+		return float64(time.Since(start).Nanoseconds()) / n
+	}
+	for b.Loop() {
+		b.ReportMetric((perRequest(b, timers)-perRequest(b, base))/100, "ns/await")
+	}
+}
+
+// BenchmarkFetch is the harness's fetch workload without a front: a
+// handler that fetches a small JSON document from a loopback upstream
+// (keep-alive) and answers one field of it.
+func BenchmarkFetch(b *testing.B) {
+	for _, name := range []string{"fetch.js", "fetch.lua"} {
+		b.Run(name, func(b *testing.B) {
+			env := map[string]string{"UPSTREAM_URL": upstreamURL(b) + "/json"}
+			benchScriptWith(b, name, Config{Workers: 1, Env: env, MemoryLimit: 128 << 20})
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // readmeScript returns the README's code block whose first line is first.
@@ -40,5 +41,36 @@ func TestReadmeCounter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The README's API-calling example answers with a field of a real
+// upstream's reply.
+func TestReadmeFetch(t *testing.T) {
+	up := upstreamURL(t)
+	p, lb := newPool(t, "weather.js", readmeScript(t, "// weather.js"), Config{Env: map[string]string{"API_URL": up + "/weather"}})
+	if r := do(p, "GET", "/?city=Bergen", ""); r.Code() != 200 || r.Body() != `{"city":"Bergen","temperature":7.5}` {
+		t.Errorf("%d %q (log %s)", r.Code(), r.Body(), lb)
+	}
+	p, _ = newPool(t, "weather.js", readmeScript(t, "// weather.js"), Config{Env: map[string]string{"API_URL": up + "/status/503"}})
+	if r := do(p, "GET", "/", ""); r.Code() != 502 || r.Body() != "the weather service said 503" {
+		t.Errorf("upstream down: %d %q", r.Code(), r.Body())
+	}
+}
+
+// The README's event stream sends each event as it is made, sleeping in
+// between, and stops sleeping when the client goes.
+func TestReadmeSSE(t *testing.T) {
+	p, lb := newPool(t, "ticks.lua", readmeScript(t, "-- ticks.lua"), Config{})
+	start := time.Now()
+	r := do(p, "GET", "/?n=3", "")
+	if r.Body() != "data: tick 1\n\ndata: tick 2\n\ndata: tick 3\n\n" || r.SentHeader().Get("Content-Type") != "text/event-stream" {
+		t.Errorf("%q %q (log %s)", r.Body(), r.SentHeader().Get("Content-Type"), lb)
+	}
+	if d := time.Since(start); d < 1400*time.Millisecond {
+		t.Errorf("3 events in %v: the script did not sleep 0.5 s after each", d)
+	}
+	if r.Flushes() < 3 {
+		t.Errorf("%d flushes, want one per event", r.Flushes())
 	}
 }

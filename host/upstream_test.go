@@ -45,6 +45,14 @@ func upstreamMux() *http.ServeMux {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"name":"scriptsrv","n":42,"tags":["a","b"]}`))
 	})
+	mux.HandleFunc("/weather", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"city":` + strconv.Quote(r.URL.Query().Get("city")) + `,"temperature":7.5}`))
+	})
+	mux.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.URL.Path[len("/status/"):])
+		w.WriteHeader(code)
+	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "application/json")

@@ -118,11 +118,14 @@ func (rt *runtime) objectAt(path string) *goja.Object {
 	return obj
 }
 
-// native makes f callable from JavaScript.
+// native makes f callable from JavaScript, named as scripts call it (in
+// stack traces too).
 func (rt *runtime) native(module string, f *engine.Func) goja.Value {
-	return rt.vm.ToValue(func(c goja.FunctionCall) goja.Value {
+	fn := rt.vm.ToValue(func(c goja.FunctionCall) goja.Value {
 		return rt.invoke(module, f, c.Arguments)
-	})
+	}).(*goja.Object)
+	fn.DefineDataProperty("name", rt.vm.ToValue(f.Name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	return fn
 }
 
 // invoke calls f with args on the runtime's goroutine.
@@ -192,12 +195,48 @@ func (rt *runtime) sendValue(v goja.Value) (err error) {
 			panic(x)
 		}
 	}()
-	send, ok := engine.Lookup("", "send")
-	if !ok {
-		return errors.New("no send function")
+	if rt.sendResponse(v) {
+		return nil
 	}
-	rt.invoke("", send, []goja.Value{v})
+	rt.invoke("", apiFunc("send"), []goja.Value{v})
 	return nil
+}
+
+// sendResponse answers with a Response handle returned (status, headers,
+// body); false when v is not one.
+func (rt *runtime) sendResponse(v goja.Value) bool {
+	exports, ok := rt.lazy["fetch.js"].(*goja.Object)
+	if !ok { // no Response made in this runtime yet
+		return false
+	}
+	parts, _ := goja.AssertFunction(exports.Get("responseParts"))
+	pv, err := parts(goja.Undefined(), v)
+	if err != nil {
+		panic(err)
+	}
+	p, ok := pv.(*goja.Object)
+	if !ok {
+		return false
+	}
+	rt.invoke("", apiFunc("status"), []goja.Value{p.Get("status")})
+	seen := map[string]bool{}
+	for _, h := range p.Get("headers").Export().([]any) {
+		kv := h.([]any)
+		name := fmt.Sprint(kv[0])
+		rt.invoke("", apiFunc("header"), []goja.Value{rt.vm.ToValue(name), rt.vm.ToValue(kv[1]), rt.vm.ToValue(seen[name])})
+		seen[name] = true
+	}
+	rt.invoke("", apiFunc("send"), []goja.Value{p.Get("body")})
+	return true
+}
+
+// apiFunc is one of the script API's global functions.
+func apiFunc(name string) *engine.Func {
+	f, ok := engine.Lookup("", name)
+	if !ok {
+		panic("no script API function " + name)
+	}
+	return f
 }
 
 var (

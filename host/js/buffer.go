@@ -13,9 +13,9 @@ import (
 
 func (rt *runtime) bindBufferNatives() {
 	vm, n := rt.vm, rt.internal
-	n.Set("hexDecode", func(s string) goja.Value { return vm.ToValue(vm.NewArrayBuffer(nodeHexDecode(s))) })
+	n.Set("hexDecode", stringFunc(func(s string) goja.Value { return vm.ToValue(vm.NewArrayBuffer(nodeHexDecode(s))) }))
 	n.Set("hexEncode", func(c goja.FunctionCall) goja.Value { return vm.ToValue(hex.EncodeToString(bytesOf(c.Argument(0)))) })
-	n.Set("base64Decode", func(s string) goja.Value { return vm.ToValue(vm.NewArrayBuffer(nodeBase64Decode(s))) })
+	n.Set("base64Decode", stringFunc(func(s string) goja.Value { return vm.ToValue(vm.NewArrayBuffer(nodeBase64Decode(s))) }))
 	n.Set("base64Encode", func(c goja.FunctionCall) goja.Value {
 		enc := base64.StdEncoding
 		if c.Argument(1).ToBoolean() {

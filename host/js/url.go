@@ -24,16 +24,32 @@ func (rt *runtime) bindURLNatives() {
 		}
 		return vm.ToValue(u)
 	})
-	n.Set("urlGet", func(u *whatwg.Url, field string) string { return urlField(u, field) })
-	n.Set("urlSet", func(u *whatwg.Url, field, value string) bool { return setURLField(u, field, value) })
-	n.Set("formParse", func(s string) goja.Value {
+	n.Set("urlHref", stringFunc(func(s string) goja.Value { // an absolute URL's href, or null
+		u, ok := parseURL(s, goja.Undefined())
+		if !ok {
+			return goja.Null()
+		}
+		return vm.ToValue(u.Href(false))
+	}))
+	n.Set("urlGet", func(c goja.FunctionCall) goja.Value {
+		u, _ := c.Argument(0).Export().(*whatwg.Url)
+		if u == nil {
+			return goja.Undefined()
+		}
+		return vm.ToValue(urlField(u, c.Argument(1).String()))
+	})
+	n.Set("urlSet", func(c goja.FunctionCall) goja.Value {
+		u, _ := c.Argument(0).Export().(*whatwg.Url)
+		return vm.ToValue(u != nil && setURLField(u, c.Argument(1).String(), c.Argument(2).String()))
+	})
+	n.Set("formParse", stringFunc(func(s string) goja.Value {
 		pairs := formParse(s)
 		out := make([]any, len(pairs))
 		for i, p := range pairs {
 			out[i] = vm.NewArray(p[0], p[1])
 		}
 		return vm.NewArray(out...)
-	})
+	}))
 	n.Set("formSerialize", func(c goja.FunctionCall) goja.Value {
 		var sb strings.Builder
 		list := c.Argument(0).ToObject(vm)

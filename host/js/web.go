@@ -8,6 +8,7 @@ package js
 import (
 	"embed"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -182,6 +183,27 @@ func newPerformance(rt *runtime) (*goja.Object, error) {
 	return exports, nil
 }
 
+// stringFunc is a native of one string argument, bound without
+// reflection (goja calls a func(FunctionCall) Value directly; other
+// signatures cost microseconds a call).
+func stringFunc(f func(string) goja.Value) func(goja.FunctionCall) goja.Value {
+	return func(c goja.FunctionCall) goja.Value { return f(c.Argument(0).String()) }
+}
+
+// isToken reports whether s is an HTTP token (a header name, a method).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // nodeArch is process.arch for GOARCH.
 var nodeArch = map[string]string{"amd64": "x64", "386": "ia32", "arm64": "arm64", "arm": "arm", "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64"}
 
@@ -194,10 +216,10 @@ func (rt *runtime) bindNatives() {
 	rt.bindURLNatives()
 	rt.bindBufferNatives()
 	vm, n := rt.vm, rt.internal
-	n.Set("now", func() float64 { return float64(time.Since(start).Nanoseconds()) / 1e6 })
-	n.Set("utf8Encode", func(s string) goja.Value {
+	n.Set("now", func(goja.FunctionCall) goja.Value { return vm.ToValue(float64(time.Since(start).Nanoseconds()) / 1e6) })
+	n.Set("utf8Encode", stringFunc(func(s string) goja.Value {
 		return vm.ToValue(vm.NewArrayBuffer([]byte(s)))
-	})
+	}))
 	n.Set("utf8Decode", func(c goja.FunctionCall) goja.Value {
 		s, rest, ok := decodeUTF8(bytesOf(c.Argument(0)), c.Argument(1).ToBoolean(), c.Argument(2).ToBoolean())
 		if !ok {
@@ -206,21 +228,34 @@ func (rt *runtime) bindNatives() {
 		return vm.NewArray(s, rest)
 	})
 	n.Set("latin1", func(c goja.FunctionCall) goja.Value { return vm.ToValue(latin1(bytesOf(c.Argument(0)))) })
-	n.Set("atob", func(s string) goja.Value {
+	n.Set("atob", stringFunc(func(s string) goja.Value {
 		b, ok := forgivingBase64(s)
 		if !ok {
 			return goja.Null()
 		}
 		return vm.ToValue(latin1(b))
-	})
-	n.Set("btoa", func(s string) goja.Value {
+	}))
+	n.Set("btoa", stringFunc(func(s string) goja.Value {
 		b, ok := fromLatin1(s)
 		if !ok {
 			return goja.Null()
 		}
 		return vm.ToValue(stdBase64(b))
-	})
+	}))
 	n.Set("print", rt.consolePrint)
+	n.Set("headerName", stringFunc(func(s string) goja.Value {
+		if !isToken(s) {
+			return goja.Null()
+		}
+		return vm.ToValue(strings.ToLower(s))
+	}))
+	n.Set("headerValue", stringFunc(func(s string) goja.Value {
+		s = strings.Trim(s, "\t\n\r ")
+		if strings.ContainsAny(s, "\x00\r\n") {
+			return goja.Null()
+		}
+		return vm.ToValue(s)
+	}))
 	n.Set("env", func() goja.Value {
 		env := vm.NewObject()
 		for _, k := range engine.SortedKeys(rt.interp.host.Env) {

@@ -7,20 +7,26 @@
 
   const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   function headerName(name, who) {
-    name = String(name);
-    if (!token.test(name)) throw new TypeError(`${who}: ${JSON.stringify(name)} is not a valid header name`);
-    return name.toLowerCase();
+    const n = native.headerName(String(name)); // lower-cased, or null when not a token
+    if (n === null) throw new TypeError(`${who}: ${JSON.stringify(String(name))} is not a valid header name`);
+    return n;
   }
   function headerValue(value, who) {
-    value = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (/[\0\r\n]/.test(value)) throw new TypeError(`${who}: ${JSON.stringify(value)} is not a valid header value`);
-    return value;
+    const v = native.headerValue(String(value)); // trimmed, or null with NUL, CR or LF
+    if (v === null) throw new TypeError(`${who}: ${JSON.stringify(String(value).trim())} is not a valid header value`);
+    return v;
   }
+
+  // trusted marks a constructor call from this file with values already
+  // checked (what the server's client returns).
+  const trusted = Symbol("trusted");
+  let headerList;
 
   class Headers {
     #list = []; // [lower-case name, value], in order added
-    constructor(init) {
+    constructor(init, mark) {
       if (init == null) return;
+      if (mark === trusted) { this.#list = init; return; }
       if (init instanceof Headers) {
         for (const [n, v] of init.#list) this.#list.push([n, v]);
       } else if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
@@ -65,6 +71,7 @@
     *values() { for (const [, v] of this.entries()) yield v; }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return "Headers"; }
+    static { headerList = (h) => h.#list; }
   }
 
   // extractBody is a body init as bytes and the Content-Type it implies.
@@ -115,14 +122,12 @@
     return methods.includes(up) ? up : m;
   }
   function parseURL(s, who) {
-    try {
-      return new URL(s).href;
-    } catch (e) {
-      throw new TypeError(`${who}: ${JSON.stringify(s)} is not an absolute URL`);
-    }
+    const href = native.urlHref(s);
+    if (href === null) throw new TypeError(`${who}: ${JSON.stringify(s)} is not an absolute URL`);
+    return href;
   }
 
-  let requestBody;
+  let requestBody, requestSignal;
   class Request {
     #url; #method; #headers; #body; #redirect; #signal;
     constructor(input, init) {
@@ -145,13 +150,16 @@
         throw new TypeError(`Request: redirect ${JSON.stringify(redirect)} is not "follow", "manual" or "error"`);
       }
       this.#redirect = redirect;
-      this.#signal = init.signal !== undefined ? init.signal : base ? base.signal : new AbortController().signal;
+      this.#signal = init.signal !== undefined ? init.signal : base ? base.signal : null; // made when asked for
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
     get headers() { return this.#headers; }
     get redirect() { return this.#redirect; }
-    get signal() { return this.#signal; }
+    get signal() {
+      if (this.#signal === null) this.#signal = new AbortController().signal;
+      return this.#signal;
+    }
     get cache() { return "default"; }
     get credentials() { return "same-origin"; }
     get mode() { return "cors"; }
@@ -163,11 +171,12 @@
     clone() {
       if (this.bodyUsed) throw new TypeError("Request.clone: body has already been read");
       const b = this.#body.peek();
-      return new Request(this, { body: b ? b.slice() : null, signal: this.#signal });
+      return new Request(this, { body: b ? b.slice() : null, signal: this.signal });
     }
     get [Symbol.toStringTag]() { return "Request"; }
     static {
       requestBody = (r) => r.#body;
+      requestSignal = (r) => r.#signal;
     }
   }
   bodyMethods(Request, requestBody, "Request");
@@ -176,7 +185,17 @@
   let responseBody, makeResponse;
   class Response {
     #status; #statusText; #headers; #body; #url = ""; #redirected = false; #type = "default";
-    constructor(body = null, init) {
+    constructor(body = null, init, mark) {
+      if (mark === trusted) { // makeResponse
+        this.#status = body.status;
+        this.#statusText = body.statusText;
+        this.#headers = new Headers(body.headers, trusted);
+        this.#body = new Body(body.body == null ? null : new Uint8Array(body.body));
+        this.#url = body.url;
+        this.#redirected = body.redirected;
+        this.#type = body.type || "basic";
+        return;
+      }
       init = init == null ? {} : init;
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
@@ -221,27 +240,17 @@
     get [Symbol.toStringTag]() { return "Response"; }
     static {
       responseBody = (r) => r.#body;
-      makeResponse = (x) => {
-        const r = new Response(null, { status: 200 });
-        r.#status = x.status;
-        r.#statusText = x.statusText;
-        r.#headers = new Headers(x.headers);
-        r.#body = new Body(x.body == null ? null : view(x.body, "Response"));
-        r.#url = x.url;
-        r.#redirected = x.redirected;
-        r.#type = x.type || "basic";
-        return r;
-      };
+      makeResponse = (x) => new Response(x, undefined, trusted);
     }
   }
   bodyMethods(Response, responseBody, "Response");
 
   async function fetch(input, init) {
     const req = new Request(input, init);
-    const signal = req.signal;
+    const signal = requestSignal(req);
     if (signal) signal.throwIfAborted();
     const bytes = requestBody(req).peek();
-    const call = native.fetch({ url: req.url, method: req.method, headers: [...req.headers], body: bytes || undefined, redirect: req.redirect });
+    const call = native.fetch({ url: req.url, method: req.method, headers: headerList(req.headers), body: bytes || undefined, redirect: req.redirect });
     if (!signal) return makeResponse(await call);
     let onAbort;
     const aborted = new Promise((_, reject) => {
@@ -255,5 +264,11 @@
     }
   }
 
-  return { fetch, Headers, Request, Response, makeResponse, requestBody };
+  // responseParts is what a handler that returned a Response answers:
+  // null for any other value.
+  function responseParts(r) {
+    if (!(r instanceof Response)) return null;
+    return { status: r.status, headers: [...r.headers], body: responseBody(r).take("handle's Response") };
+  }
+  return { fetch, Headers, Request, Response, makeResponse, requestBody, responseParts };
 })

@@ -84,5 +84,16 @@ function handle(req) {
     globalThis.fetch = () => "mine";
     return fetch();
   }
+  if (req.query.case === "return response") {
+    const h = new Headers({ "content-type": "text/csv", "x-kind": "report" });
+    h.append("set-cookie", "a=1");
+    h.append("set-cookie", "b=2");
+    return new Response("id,name\n1,ann\n", { status: 201, headers: h });
+  }
+  if (req.query.case === "return used response") {
+    const r = new Response("x");
+    r.text();
+    return r;
+  }
   return "no case";
 }
