@@ -53,6 +53,7 @@ var parts = []*part{
 	{file: "nodeurl.js", needs: []string{"url.js", "querystring.js", "path.js"}},
 	{file: "string_decoder.js", needs: []string{"buffer.js"}},
 	{file: "fs.js"},
+	{file: "timers.js"},
 }
 
 // nodeModules are the Node built-ins require() gives (also as
@@ -62,6 +63,7 @@ var nodeModules = map[string]struct{ file, export string }{
 	"path": {"path.js", "path"}, "querystring": {"querystring.js", "querystring"}, "url": {"nodeurl.js", "url"},
 	"util": {"util.js", "util"}, "process": {"process.js", "process"}, "string_decoder": {"string_decoder.js", "string_decoder"},
 	"fs": {"fs.js", "fs"}, "fs/promises": {"fs.js", "fs/promises"},
+	"timers": {"timers.js", "timers"}, "timers/promises": {"timers.js", "timers/promises"},
 }
 
 func partOf(file string) *part {

@@ -85,6 +85,16 @@ const cases = {
     const d = new StringDecoder("utf8"), euro = Buffer.from("€");
     return [JSON.stringify(d.write(euro.subarray(0, 1))), JSON.stringify(d.write(euro.subarray(1))), JSON.stringify(d.end())].join("|");
   },
+  async timers() {
+    const out = [];
+    const t = require("timers/promises");
+    setImmediate((x) => out.push("immediate " + x), "arg");
+    queueMicrotask(() => out.push("microtask"));
+    out.push(await t.setTimeout(5, "slept"));
+    const { setTimeout: st } = require("node:timers");
+    out.push(st === setTimeout, typeof require("timers").promises.setImmediate);
+    return out.join("|");
+  },
   process() {
     return [typeof process.nextTick, typeof process.hrtime.bigint(), process.cwd(), typeof process.env, require("process") === process].join("|");
   },
