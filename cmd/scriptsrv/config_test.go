@@ -41,7 +41,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad allowed client", "[server]\nallowed_clients = [\"10.0.0.0/99\"]\n" + route, "config.toml:2: server.allowed_clients"},
 		{"bad socket mode", "[server]\nsocket_mode = \"rw\"\n" + route, "config.toml:2: server.socket_mode"},
 		{"workers zero", route + "workers = 0\n", "config.toml:5: route[0].workers: want 1 to 10000"},
-		{"not a script", "[[route]]\npath = \"/x\"\nscript = \"config.toml\"\n", "want a .js or .lua file"},
+		{"not a script", "[[route]]\npath = \"/x\"\nscript = \"config.toml\"\n", "want a .js, .mjs, .cjs, .ts, .mts, .cts, .jsx, .tsx or .lua file"},
 		{"syntax error", "[[route]]\npath = \"/x\"\nscript = \"bad.js\"\n", "bad.js: Line 2"},
 		{"toml syntax", "[server\n", "config.toml:2: expected"},
 		{"fetch allow with a scheme", route + "\n[fetch]\nallow = [\"https://api.example.com\"]\n", `config.toml:7: fetch.allow: "https://api.example.com": want a host name`},
@@ -109,7 +109,7 @@ func TestRunFlags(t *testing.T) {
 		t.Errorf("-h: %d %q", code, errb.String())
 	}
 	errb.Reset()
-	if code := Run(context.Background(), []string{"handler.py"}, nil, &out, &errb); code == 0 || !strings.Contains(errb.String(), "want a .js or .lua script") {
+	if code := Run(context.Background(), []string{"handler.py"}, nil, &out, &errb); code == 0 || !strings.Contains(errb.String(), "want a .js, .mjs, .cjs, .ts, .mts, .cts, .jsx, .tsx or .lua script") {
 		t.Errorf("bad script: %d %q", code, errb.String())
 	}
 }

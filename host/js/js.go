@@ -7,7 +7,7 @@
 // runtime, so nothing a request does — globals, prototypes, replaced
 // built-ins — is seen by the next.
 //
-// Not supported: ES modules (import/export) and timers.
+// ES modules, TypeScript and JSX are bundled by esbuild first (bundle.go).
 package js
 
 import (
@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	engine.Register(&engine.Language{Name: "js", Exts: []string{".js"}, Compile: compile})
+	engine.Register(&engine.Language{Name: "js", Exts: []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"}, Compile: compile})
 }
 
 // maxCallDepth bounds recursion: deeper is a clean 500, not a runaway.
@@ -32,13 +32,18 @@ const maxCallDepth = 10000
 
 // program is a compiled script.
 type program struct {
-	src    *engine.Source
-	main   *goja.Program
-	cgi    bool
-	loader *loader
+	src  *engine.Source
+	main *goja.Program
+	cgi  bool
+	// bundled: an ES module bundled by esbuild; main returns its exports.
+	bundled bool
+	loader  *loader
 }
 
 func compile(src *engine.Source) (engine.Program, error) {
+	if needsBundle(src) {
+		return compileBundle(src)
+	}
 	tree, err := goja.Parse(src.Name, src.Text, parser.WithDisableSourceMaps)
 	if err != nil {
 		return nil, err
@@ -55,6 +60,33 @@ func compile(src *engine.Source) (engine.Program, error) {
 		return nil, err
 	}
 	p.loader = newLoader(src.Root, src.Options.Modules, src.Dep)
+	return p, nil
+}
+
+// compileBundle compiles an ES module script: a handler when it exports
+// handle or a default, a CGI-mode script otherwise.
+func compileBundle(src *engine.Source) (engine.Program, error) {
+	b, err := bundle(src)
+	if err != nil {
+		return nil, err
+	}
+	if src.Dep != nil {
+		for _, f := range b.inputs {
+			src.Dep(f)
+		}
+	}
+	p := &program{src: src, bundled: true, cgi: true, loader: newLoader(src.Root, src.Options.Modules, src.Dep)}
+	for _, e := range b.exports {
+		if e == "handle" || e == "default" {
+			p.cgi = false
+		}
+	}
+	// The bundle as a function of (module, exports), on line 1 so that its
+	// source map's lines hold, which goja finds only before a last "})".
+	code := "(function(module, exports){" + b.code + "\n})"
+	if p.main, err = goja.Compile(src.Name, code, false); err != nil {
+		return nil, fmt.Errorf("compiling the bundle of %s: %w", src.Name, err)
+	}
 	return p, nil
 }
 
@@ -128,10 +160,17 @@ func (p *program) NewInterpreter(h *engine.Host) (engine.Interpreter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := rt.vm.RunProgram(p.main); err != nil {
+	exports, err := rt.runMain()
+	if err != nil {
 		return nil, rt.scriptError(err)
 	}
-	h2, ok := goja.AssertFunction(rt.vm.Get("handle"))
+	handle := rt.vm.Get("handle")
+	if p.bundled {
+		if handle, err = rt.exportedHandler(exports); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.src.Name, err)
+		}
+	}
+	h2, ok := goja.AssertFunction(handle)
 	if !ok {
 		return nil, fmt.Errorf("%s: handle is not a function", p.src.Name)
 	}
@@ -180,7 +219,7 @@ func (in *interp) Serve(r engine.Request) error {
 	}
 	rt.cur = r
 	defer rt.endRequest()
-	if _, err := rt.vm.RunProgram(in.prog.main); err != nil {
+	if _, err := rt.runMain(); err != nil {
 		return rt.scriptError(err)
 	}
 	// As a CGI process runs until nothing is pending, the script does.
@@ -188,6 +227,22 @@ func (in *interp) Serve(r engine.Request) error {
 		return rt.scriptError(err)
 	}
 	return nil
+}
+
+// runMain runs the script's top level; a bundle's returns its exports.
+func (rt *runtime) runMain() (goja.Value, error) {
+	v, err := rt.vm.RunProgram(rt.interp.prog.main)
+	if err != nil || !rt.interp.prog.bundled {
+		return v, err
+	}
+	fn, _ := goja.AssertFunction(v)
+	module := rt.vm.NewObject()
+	exports := rt.vm.NewObject()
+	module.Set("exports", exports)
+	if _, err := fn(goja.Undefined(), module, exports); err != nil {
+		return nil, err
+	}
+	return module.Get("exports"), nil
 }
 
 // endRequest drops what the request left pending and reports what it

@@ -143,3 +143,31 @@ func builtinList() []string {
 	sort.Strings(names)
 	return names
 }
+
+// exportedHandler is the handler an ES module script exports: handle, a
+// default function, or a default object with fetch (handler.js).
+func (rt *runtime) exportedHandler(exports goja.Value) (goja.Value, error) {
+	obj, ok := exports.(*goja.Object)
+	if !ok {
+		return nil, errors.New("the module has no exports")
+	}
+	if h := obj.Get("handle"); h != nil && !goja.IsUndefined(h) {
+		return h, nil
+	}
+	def, _ := obj.Get("default").(*goja.Object)
+	if def == nil {
+		return nil, errors.New("export handle, a default function, or a default object with fetch")
+	}
+	if _, ok := goja.AssertFunction(def); ok {
+		return def, nil
+	}
+	if _, ok := goja.AssertFunction(def.Get("fetch")); !ok {
+		return nil, errors.New("the default export has no fetch method (export default { fetch(request, env, ctx) { … } })")
+	}
+	parts, err := rt.loadPart(partOf("handler.js"))
+	if err != nil {
+		return nil, err
+	}
+	make, _ := goja.AssertFunction(parts.Get("fetchHandler"))
+	return make(goja.Undefined(), def)
+}

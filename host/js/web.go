@@ -44,7 +44,7 @@ var parts = []*part{
 	{file: "buffer.js", needs: []string{"web.js"}, globals: []string{"Buffer"}},
 	{file: "util.js", needs: []string{"web.js"}},
 	{file: "console.js", needs: []string{"util.js"}, globals: []string{"console"}},
-	{file: "fetch.js", needs: []string{"web.js", "url.js"}, globals: []string{"fetch", "Headers", "Request", "Response"}},
+	{file: "fetch.js", needs: []string{"web.js", "url.js"}, globals: []string{"fetch", "Headers", "Request", "Response", "ReadableStream"}},
 	{file: "crypto.js", needs: []string{"web.js", "buffer.js"}, globals: []string{"crypto"}},
 	{file: "events.js"},
 	{file: "process.js", needs: []string{"events.js"}, globals: []string{"process"}},
@@ -54,6 +54,7 @@ var parts = []*part{
 	{file: "string_decoder.js", needs: []string{"buffer.js"}},
 	{file: "fs.js"},
 	{file: "timers.js"},
+	{file: "handler.js", needs: []string{"fetch.js"}},
 }
 
 // nodeModules are the Node built-ins require() gives (also as
@@ -245,6 +246,12 @@ func (rt *runtime) bindNatives() {
 		return vm.ToValue(stdBase64(b))
 	}))
 	n.Set("print", rt.consolePrint)
+	n.Set("respond", func(c goja.FunctionCall) goja.Value {
+		if !rt.sendResponse(c.Argument(0)) {
+			rt.invoke("", apiFunc("send"), []goja.Value{c.Argument(0)})
+		}
+		return goja.Undefined()
+	})
 	n.Set("headerName", stringFunc(func(s string) goja.Value {
 		if !isToken(s) {
 			return goja.Null()

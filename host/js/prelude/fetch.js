@@ -74,8 +74,61 @@
     static { headerList = (h) => h.#list; }
   }
 
+  // ReadableStream, as far as bodies go: the bytes of a Request or
+  // Response read in one chunk, or a stream whose source enqueues its
+  // chunks and closes in start(). Bodies are not streamed yet: a source
+  // that enqueues later cannot be a body.
+  class ReadableStream {
+    #chunks = []; #closed = false; #error = null; #locked = false; #body = null;
+    constructor(source = {}, strategy) {
+      if (source && source[trusted]) { this.#body = source[trusted]; this.#closed = true; return; }
+      const controller = {
+        enqueue: (chunk) => { this.#chunks.push(chunk); },
+        close: () => { this.#closed = true; },
+        error: (e) => { this.#error = e; },
+        get desiredSize() { return 1; },
+      };
+      if (source && typeof source.start === "function") source.start(controller);
+    }
+    get locked() { return this.#locked; }
+    // bytes is everything the stream holds, for a body.
+    static bytes(s, who) {
+      if (s.#locked) throw new TypeError(`${who}: the body stream is locked or already read`);
+      s.#locked = true;
+      if (s.#body) return s.#body.take(who);
+      if (s.#error) throw s.#error;
+      if (!s.#closed) throw new TypeError(`${who}: a stream body must enqueue its chunks and close in start() (streaming is not supported yet)`);
+      const parts = s.#chunks.map((c) => typeof c === "string" ? new Uint8Array(native.utf8Encode(c)) : view(c, who));
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) { out.set(p, at); at += p.length; }
+      return out;
+    }
+    getReader() {
+      if (this.#locked) throw new TypeError("ReadableStream.getReader: the stream is locked");
+      let chunks = null;
+      const stream = this;
+      return {
+        read() {
+          try {
+            if (chunks === null) { const b = ReadableStream.bytes(stream, "ReadableStream.read"); chunks = b.length ? [b] : []; }
+            return Promise.resolve(chunks.length ? { value: chunks.shift(), done: false } : { value: undefined, done: true });
+          } catch (e) { return Promise.reject(e); }
+        },
+        releaseLock() {}, cancel() { chunks = []; return Promise.resolve(); }, closed: Promise.resolve(),
+      };
+    }
+    cancel() { this.#locked = true; return Promise.resolve(); }
+    [Symbol.asyncIterator]() { // goja has no async generators
+      const r = this.getReader();
+      return { next: () => r.read(), return: () => Promise.resolve({ value: undefined, done: true }), [Symbol.asyncIterator]() { return this; } };
+    }
+    get [Symbol.toStringTag]() { return "ReadableStream"; }
+  }
+
   // extractBody is a body init as bytes and the Content-Type it implies.
   function extractBody(body, who) {
+    if (body instanceof ReadableStream) return { bytes: ReadableStream.bytes(body, who), type: null };
     if (body == null) return null;
     if (typeof body === "string") return { bytes: new Uint8Array(native.utf8Encode(body)), type: "text/plain;charset=UTF-8" };
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: view(body, who).slice(), type: null };
@@ -102,6 +155,11 @@
       return this.#bytes || new Uint8Array(0);
     }
     peek() { return this.#bytes; }
+    // stream is the body as a ReadableStream (the same one each time).
+    stream() {
+      if (!this.streamed) this.streamed = new ReadableStream({ [trusted]: this });
+      return this.streamed;
+    }
   }
   // settle is a Promise of f's result, or of its exception.
   function settle(f) {
@@ -110,6 +168,7 @@
   const bodyMethods = (cls, getBody, name) => {
     Object.defineProperties(cls.prototype, {
       bodyUsed: { get() { return getBody(this).bodyUsed; }, configurable: true },
+      body: { get() { const b = getBody(this); return b.peek() === null ? null : b.stream(); }, configurable: true },
       // plain functions returning Promises: cheaper in goja than async ones
       text: { value: function () { return settle(() => text(getBody(this).take(`${name}.text`))); }, configurable: true, writable: true },
       json: { value: function () { return settle(() => JSON.parse(text(getBody(this).take(`${name}.json`)))); }, configurable: true, writable: true },
@@ -292,5 +351,5 @@
     if (!(r instanceof Response)) return null;
     return { status: r.status, headers: [...r.headers], body: responseBody(r).take("handle's Response") };
   }
-  return { fetch, Headers, Request, Response, makeResponse, requestBody, responseParts };
+  return { fetch, Headers, Request, Response, ReadableStream, makeResponse, requestBody, responseParts };
 })

@@ -1,0 +1,28 @@
+// handler.js: the Web-standard handler, export default { fetch(request,
+// env, ctx) }: the request as a WHATWG Request, the Response it returns
+// (or a Promise of one) as the answer; ctx.waitUntil(promise) lets work
+// go on after the answer, within the request's timeout.
+(function (native, need) {
+  "use strict";
+  const { Request } = need;
+  function requestOf(req) {
+    const p = req.params, h = req.headers;
+    const scheme = p.HTTPS === "on" || p.REQUEST_SCHEME === "https" ? "https" : "http";
+    const host = h.host || p.SERVER_NAME || "localhost";
+    const init = { method: req.method, headers: Object.keys(h).map((k) => [k, h[k]]) };
+    if (req.method !== "GET" && req.method !== "HEAD") init.body = req.stdin.readBytes();
+    return new Request(`${scheme}://${host}${p.REQUEST_URI || req.path}`, init);
+  }
+  function fetchHandler(app) {
+    return async function handle(req) {
+      const waits = [];
+      const ctx = { waitUntil(p) { waits.push(Promise.resolve(p)); }, passThroughOnException() {} };
+      const res = await app.fetch(requestOf(req), process.env, ctx);
+      if (waits.length === 0) return res;
+      native.respond(res);
+      flush();
+      await Promise.allSettled(waits);
+    };
+  }
+  return { fetchHandler };
+})
