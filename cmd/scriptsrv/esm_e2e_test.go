@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,20 +47,7 @@ export default app;
 // ES module script, and a Hono app in TypeScript exported as the default
 // fetch handler, served on the HTTP front and behind nginx.
 func TestESModulesBinary(t *testing.T) {
-	npm := e2e.Need(t, "npm")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true}`), 0o644)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "marked", "nanoid", "uuid", "hono")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("npm install: %v\n%s", err, out)
-		if os.Getenv("SCRIPTSRV_E2E") == "require" {
-			t.Fatal(msg)
-		}
-		t.Skip("skipping: " + msg)
-	}
+	dir := npmInstall(t, "marked", "nanoid", "uuid", "hono")
 	os.WriteFile(filepath.Join(dir, "handler.mjs"), []byte(esmHandler), 0o644)
 	os.WriteFile(filepath.Join(dir, "app.ts"), []byte(honoApp), 0o644)
 	fcgiAddr := fmt.Sprintf("127.0.0.1:%d", e2e.FreePort(t))

@@ -56,15 +56,17 @@ dayjs 2025-02-28
 validator true false &lt;a&gt;
 ajv true false must be integer`
 
-// Packages from npm, installed by npm into the scripts folder, load with
-// require and work in a handler served by the binary.
-func TestNPMPackagesBinary(t *testing.T) {
+// npmInstall installs packages with npm into a new scripts folder (a
+// skip, or under SCRIPTSRV_E2E=require a failure, when npm is missing or
+// cannot install).
+func npmInstall(t *testing.T, packages ...string) string {
+	t.Helper()
 	npm := e2e.Need(t, "npm")
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true}`), 0o644)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, append([]string{"install", "--no-audit", "--no-fund", "--ignore-scripts"}, npmPackages...)...)
+	cmd := exec.CommandContext(ctx, npm, append([]string{"install", "--no-audit", "--no-fund", "--ignore-scripts"}, packages...)...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		msg := fmt.Sprintf("npm install: %v\n%s", err, out)
@@ -73,6 +75,13 @@ func TestNPMPackagesBinary(t *testing.T) {
 		}
 		t.Skip("skipping: " + msg)
 	}
+	return dir
+}
+
+// Packages from npm, installed by npm into the scripts folder, load with
+// require and work in a handler served by the binary.
+func TestNPMPackagesBinary(t *testing.T) {
+	dir := npmInstall(t, npmPackages...)
 	os.WriteFile(filepath.Join(dir, "handler.js"), []byte(npmHandler), 0o644)
 	addr := fmt.Sprintf("127.0.0.1:%d", e2e.FreePort(t))
 	conf := fmt.Sprintf("[server]\nfastcgi = \"\"\nhttp = %q\n[[route]]\npath = \"/\"\nscript = \"handler.js\"\n", addr)
