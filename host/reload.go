@@ -80,7 +80,7 @@ var errChanging = errors.New("host: script files changed while loading")
 // next version), the result is thrown away with errChanging.
 func (s *Script) load(known []string) (*generation, error) {
 	before := stamps(append([]string{s.file}, known...))
-	prog, err := Load(s.file, s.root, s.sandbox)
+	prog, err := LoadWith(s.file, s.root, s.sandbox, s.cfg.Options)
 	if err != nil {
 		if !sameStamps(before, stamps(depFiles(before))) {
 			return nil, errChanging

@@ -139,6 +139,12 @@ type PoolConfig struct {
 	// MemoryLimit is what one request may allocate (500 past it); "0": no
 	// limit. Default "128MiB".
 	MemoryLimit *Size `toml:"memory_limit"`
+	// Modules are extra folders of packages (relative to config.toml),
+	// searched by JavaScript's require and import after the node_modules
+	// folders from the script's folder up to its root: modules =
+	// ["node_modules"] lets scripts in scripts/ use the packages of a
+	// package.json beside config.toml. Default none.
+	Modules []string `toml:"modules"`
 }
 
 // RouteConfig is one [[route]].
@@ -335,6 +341,11 @@ func (c *Config) validatePool(table []string, p PoolConfig, index int) error {
 	if p.MaxBody != nil && *p.MaxBody <= 0 {
 		return c.errAt(table, "max_body", index, "must be more than 0")
 	}
+	for _, m := range p.Modules {
+		if fi, err := os.Stat(c.abs(m)); err != nil || !fi.IsDir() {
+			return c.errAt(table, "modules", index, "%q is not a folder (paths are relative to the config file)", m)
+		}
+	}
 	return nil
 }
 
@@ -434,6 +445,17 @@ func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
 	sandbox := *p.Sandbox
 	if o.Sandbox != nil {
 		sandbox = *o.Sandbox
+	}
+	modules := p.Modules
+	if o.Modules != nil {
+		modules = o.Modules
+	}
+	for _, m := range modules {
+		abs, err := filepath.Abs(c.abs(m)) // the loaders want absolute folders
+		if err != nil {
+			abs = c.abs(m)
+		}
+		hc.Options.Modules = append(hc.Options.Modules, abs)
 	}
 	return hc, sandbox
 }

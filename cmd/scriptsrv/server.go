@@ -24,6 +24,7 @@ import (
 	"scriptsrv/fcgi"
 	"scriptsrv/host"
 	"scriptsrv/host/caps"
+	"scriptsrv/host/engine"
 	"scriptsrv/httpmin"
 )
 
@@ -79,7 +80,7 @@ func buildRoutes(cfg *Config, log *slog.Logger, plat *caps.Platform, check bool)
 		if r.Dir != "" {
 			d := &host.Dir{Prefix: r.Path, Root: cfg.abs(r.Dir), Config: hc, Sandbox: sandbox, Watch: watch}
 			if check {
-				if err := checkDir(d.Root, sandbox); err != nil {
+				if err := checkDir(d.Root, sandbox, hc.Options); err != nil {
 					rs.close()
 					return nil, fmt.Errorf("route[%d] %s: %w", i, r.Path, err)
 				}
@@ -101,13 +102,13 @@ func buildRoutes(cfg *Config, log *slog.Logger, plat *caps.Platform, check bool)
 }
 
 // checkDir compiles every script in a dir route's folder.
-func checkDir(root string, sandbox bool) error {
+func checkDir(root string, sandbox bool, opts engine.Options) error {
 	return filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		if host.IsScript(p) {
-			_, err := host.Load(p, root, sandbox)
+			_, err := host.LoadWith(p, root, sandbox, opts)
 			return err
 		}
 		return nil
