@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeFiles writes files (path → text) under a new folder.
@@ -145,5 +146,38 @@ func TestESModuleLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A bundled script reloads when any file that went into its bundle
+// changes; a change that does not bundle keeps the old version serving,
+// with esbuild's file:line:column in the log.
+func TestESModuleReload(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"h.ts":     `import { word } from "./lib/w.ts"; export function handle(): string { return word; }`,
+		"lib/w.ts": `export const word: string = "one";`,
+	})
+	lb := &logBuf{}
+	s, err := NewScript(filepath.Join(dir, "h.ts"), "", true, Config{Workers: 1, Logger: slog.New(slog.NewTextHandler(lb, nil))}, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if r := do(s.Pool(), "GET", "/", ""); r.Body() != "one" {
+		t.Fatalf("got %q", r.Body())
+	}
+	later := time.Now().Add(2 * time.Second)
+	write := func(text string) {
+		f := filepath.Join(dir, "lib", "w.ts")
+		os.WriteFile(f, []byte(text), 0o644)
+		later = later.Add(time.Second)
+		os.Chtimes(f, later, later)
+	}
+	write(`export const word: string = "two";`)
+	waitFor(t, "the imported file's change to be served", func() bool { return do(s.Pool(), "GET", "/", "").Body() == "two" })
+	write("export const word: string = ;\n")
+	waitFor(t, "the failed reload to be logged", func() bool { return strings.Contains(lb.String(), "lib/w.ts:1:") })
+	if r := do(s.Pool(), "GET", "/", ""); r.Body() != "two" {
+		t.Errorf("after a failed reload: %q, want the old version's answer", r.Body())
 	}
 }
