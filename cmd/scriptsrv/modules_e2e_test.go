@@ -56,3 +56,15 @@ func TestPoolModulesBinary(t *testing.T) {
 		}
 	}
 }
+
+// `scriptsrv handler.ts` serves a TypeScript file with no config at all.
+func TestServeOneTypeScriptFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "handler.ts"), []byte("enum Mood { Happy = \"happy\" }\nexport default function handle(req: { query: { name?: string } }): string {\n  return `${req.query.name ?? \"world\"} is ${Mood.Happy}`;\n}\n"), 0o644)
+	addr := fmt.Sprintf("127.0.0.1:%d", e2e.FreePort(t))
+	p := e2e.Start(t, dir, binary, "-http", addr, "-fastcgi", "", "handler.ts")
+	e2e.WaitLog(t, p, "msg=ready", 20*time.Second)
+	if resp, body := get(t, "http://"+addr+"/any/path?name=ann"); resp.StatusCode != 200 || body != "ann is happy" {
+		t.Errorf("%d %q", resp.StatusCode, body)
+	}
+}
