@@ -3,7 +3,10 @@ package host
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -195,4 +198,45 @@ func BenchmarkFetch(b *testing.B) {
 			benchScriptWith(b, name, Config{Workers: 1, Env: env, MemoryLimit: 128 << 20})
 		})
 	}
+}
+
+// BenchmarkHonoStartup is the time from loading a script that imports
+// Hono (bundling it from node_modules) to its first answer, with a fresh
+// pool each time (target: at most 300 ms). It needs npm, to install hono.
+func BenchmarkHonoStartup(b *testing.B) {
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		b.Skip("skipping: npm is not installed (it comes with node 20)")
+	}
+	dir := b.TempDir()
+	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"bench","version":"1.0.0","private":true}`), 0o644)
+	cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "hono")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Skipf("skipping: npm install hono: %v\n%s", err, out)
+	}
+	app := filepath.Join(dir, "app.ts")
+	os.WriteFile(app, []byte(`import { Hono } from "hono";
+const app = new Hono();
+app.get("/", (c) => c.text("ok"));
+export default app;
+`), 0o644)
+	w := &nullWriter{h: http.Header{}}
+	for b.Loop() {
+		prog, err := Load(app, dir, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := NewPool(prog, Config{Workers: 1, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.ServeCGI(w, cgi.NewRequest(context.Background(), benchParams, nil))
+		if s := p.Stats(); s.Errors > 0 {
+			b.Fatalf("%d script errors", s.Errors)
+		}
+		p.Close()
+		p.Wait()
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/start")
 }
