@@ -68,7 +68,7 @@ func bundle(src *engine.Source) (*bundled, error) {
 		Plugins:       []api.Plugin{confine(src.Root, src.Options.Modules)},
 	})
 	if len(res.Errors) > 0 {
-		return nil, fmt.Errorf("%s", buildMessages(src.Root, res.Errors))
+		return nil, fmt.Errorf("%s", buildMessages(src.Name, res.Errors))
 	}
 	b := &bundled{code: string(res.OutputFiles[0].Contents)}
 	var meta struct {
@@ -92,7 +92,7 @@ func exportsOf(file, root string) ([]string, error) {
 		Write: false, Format: api.FormatESModule, Platform: api.PlatformNode, Metafile: true, LogLevel: api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
-		return nil, fmt.Errorf("%s", buildMessages(root, res.Errors))
+		return nil, fmt.Errorf("%s", buildMessages(file, res.Errors))
 	}
 	var meta struct {
 		Outputs map[string]struct {
@@ -129,15 +129,20 @@ func confine(root string, extra []string) api.Plugin {
 	}}
 }
 
-// buildMessages formats esbuild's errors as file:line:column: text.
-func buildMessages(root string, msgs []api.Message) string {
+// buildMessages formats esbuild's errors as file:line:column: text (file
+// as esbuild names it, or name for the file itself).
+func buildMessages(name string, msgs []api.Message) string {
 	var b strings.Builder
 	for i, m := range msgs {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		if m.Location != nil {
-			fmt.Fprintf(&b, "%s:%d:%d: ", m.Location.File, m.Location.Line, m.Location.Column+1)
+		if l := m.Location; l != nil {
+			file := l.File
+			if file == "" || file == "<stdin>" {
+				file = name
+			}
+			fmt.Fprintf(&b, "%s:%d:%d: ", file, l.Line, l.Column+1)
 		}
 		b.WriteString(m.Text)
 	}

@@ -8,7 +8,6 @@ package js
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -24,22 +23,12 @@ func lower(name, text string) (string, error) {
 		LogLevel:   api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
-		return "", fmt.Errorf("%s", messages(name, res.Errors))
+		for _, m := range res.Errors {
+			if m.Location != nil {
+				m.Location.File = name // the Sourcefile is its base name
+			}
+		}
+		return "", fmt.Errorf("%s", buildMessages(name, res.Errors))
 	}
 	return string(res.Code), nil
-}
-
-// messages formats esbuild's errors as file:line:column: text.
-func messages(name string, msgs []api.Message) string {
-	var b strings.Builder
-	for i, m := range msgs {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		if m.Location != nil {
-			fmt.Fprintf(&b, "%s:%d:%d: ", name, m.Location.Line, m.Location.Column+1)
-		}
-		b.WriteString(m.Text)
-	}
-	return b.String()
 }

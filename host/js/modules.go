@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -16,11 +17,9 @@ import (
 
 // bindRequire makes the global require, relative to the script's folder.
 func (rt *runtime) bindRequire() {
-	dir := path.Dir(filepath2slash(rt.interp.prog.src.Name))
+	dir := path.Dir(filepath.ToSlash(rt.interp.prog.src.Name))
 	rt.vm.Set("require", rt.requireFunc(dir))
 }
-
-func filepath2slash(p string) string { return strings.ReplaceAll(p, "\\", "/") }
 
 // requireFunc is require for a module in dir (relative to the root).
 func (rt *runtime) requireFunc(dir string) *goja.Object {

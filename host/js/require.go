@@ -36,10 +36,11 @@ type loader struct {
 
 	mu       sync.Mutex
 	compiled map[string]*goja.Program // by path, relative to root
+	resolved map[[2]string]string     // {dir, name} → path, found before
 }
 
 func newLoader(root string, extra []string, dep func(string)) *loader {
-	return &loader{root: root, extra: extra, dep: dep, compiled: map[string]*goja.Program{}}
+	return &loader{root: root, extra: extra, dep: dep, compiled: map[string]*goja.Program{}, resolved: map[[2]string]string{}}
 }
 
 // module is a loaded module: its module object, by resolved path.
@@ -115,8 +116,27 @@ func (e *notFound) Error() string {
 	return fmt.Sprintf("cannot find module %q (looked in %s)", e.name, strings.Join(e.looked, ", "))
 }
 
-// resolve finds the file a require(name) from dir means.
+// resolve finds the file a require(name) from dir means, looking on disk
+// once per program (a require in a handler runs per request).
 func (l *loader) resolve(name, dir string) (string, error) {
+	key := [2]string{dir, name}
+	l.mu.Lock()
+	p, ok := l.resolved[key]
+	l.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := l.find(name, dir)
+	if err == nil {
+		l.mu.Lock()
+		l.resolved[key] = p
+		l.mu.Unlock()
+	}
+	return p, err
+}
+
+// find is resolve's look on disk.
+func (l *loader) find(name, dir string) (string, error) {
 	if strings.HasPrefix(name, "/") {
 		return "", errOutsideRoot
 	}
