@@ -166,8 +166,11 @@ func (p *Pool) expire(wk *worker) {
 		if ctx := wk.rs.r.Context(); ctx.Err() != nil {
 			cause = context.Cause(ctx)
 		}
-		wk.rs.stop(cause)
+		// The interpreter first: a capability waiting on the context wakes
+		// when it is cancelled, and must find the script already stopped,
+		// or the script could answer (200) before the interrupt lands.
 		wk.eng.Interrupt(cause)
+		wk.rs.stop(cause)
 		wk.grace.Reset(p.cfg.Grace)
 	}
 	wk.fired <- struct{}{}
@@ -342,8 +345,8 @@ func (p *Pool) stopForMemory(wk *worker, used int64) {
 	}
 	wk.mem.stopped.Store(true)
 	cause := &MemoryError{Limit: wk.mem.limit, Used: used}
+	wk.eng.Interrupt(cause) // before the context: see expire
 	wk.rs.stop(cause)
-	wk.eng.Interrupt(cause)
 	wk.grace.Reset(p.cfg.Grace)
 }
 
