@@ -91,6 +91,16 @@ func (rs *reqState) end() {
 
 var errRequestOver = errors.New("request is over")
 
+// stopping records why the request is being stopped, before anything
+// acts on it.
+func (rs *reqState) stopping(cause error) {
+	rs.ctxMu.Lock()
+	defer rs.ctxMu.Unlock()
+	if rs.stopped == nil {
+		rs.stopped = cause
+	}
+}
+
 // stop cancels the request's context with cause (a timeout, the client
 // gone, a memory limit), now or when it is made.
 func (rs *reqState) stop(cause error) {

@@ -166,9 +166,11 @@ func (p *Pool) expire(wk *worker) {
 		if ctx := wk.rs.r.Context(); ctx.Err() != nil {
 			cause = context.Cause(ctx)
 		}
-		// The interpreter first: a capability waiting on the context wakes
-		// when it is cancelled, and must find the script already stopped,
-		// or the script could answer (200) before the interrupt lands.
+		// Why, then the interpreter, then the context: a capability
+		// waiting on the context wakes when it is cancelled and must find
+		// the script already interrupted (or it could answer 200 before the
+		// interrupt lands), and whoever answers must find the cause.
+		wk.rs.stopping(cause)
 		wk.eng.Interrupt(cause)
 		wk.rs.stop(cause)
 		wk.grace.Reset(p.cfg.Grace)
@@ -345,7 +347,8 @@ func (p *Pool) stopForMemory(wk *worker, used int64) {
 	}
 	wk.mem.stopped.Store(true)
 	cause := &MemoryError{Limit: wk.mem.limit, Used: used}
-	wk.eng.Interrupt(cause) // before the context: see expire
+	wk.rs.stopping(cause) // the order: see expire
+	wk.eng.Interrupt(cause)
 	wk.rs.stop(cause)
 	wk.grace.Reset(p.cfg.Grace)
 }
