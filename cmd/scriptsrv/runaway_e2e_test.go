@@ -27,13 +27,14 @@ func cpuSeconds(t *testing.T, pid int) float64 {
 
 // Native CPU runaways stop with their request: a backtracking regexp, the
 // Lua trim idiom on a long run of spaces and deeply nested JSON answer on
-// time, and afterwards the process is idle; six of them do not multiply
+// time (10^10 steps for the trim: never done within the timeout), and
+// afterwards the process is idle; six of them do not multiply
 // the interpreters.
 func TestRunawaysStopBinary(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
 		"re.js":      `function handle(req) { return String(new RegExp("^(a+)+\\1$").test("a".repeat(34) + "!")); }`,
-		"trim.lua":   `function handle(req) local s = "x" .. (" "):rep(10000) .. "x" return s:match("^%s*(.-)%s*$") end`,
+		"trim.lua":   `function handle(req) local s = "x" .. (" "):rep(100000) .. "x" return s:match("^%s*(.-)%s*$") end`,
 		"parse.js":   `function handle(req) { return String(JSON.parse("[".repeat(400000) + "]".repeat(400000)).length); }`,
 		"send.js":    `function handle(req) { let a = []; for (let i = 0; i < 400000; i++) a = [a]; send(a); }`,
 		"decode.lua": `function handle(req) return tostring(json.decode(("["):rep(400000) .. ("]"):rep(400000))) end`,
