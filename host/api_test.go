@@ -1,6 +1,9 @@
 package host
 
 import (
+	"fmt"
+	"mime/multipart"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"scriptsrv/host/engine"
@@ -218,6 +221,61 @@ var apiCases = []apiCase{
 	{name: "require of an unknown built-in", script: "nodeerr", only: "js", uri: "/?name=node:fs2", status: 200, body: `Error: require("node:fs2"): no built-in module "fs2" (scriptsrv has buffer, crypto, events, fs, fs/promises, path, process, querystring, string_decoder, timers, timers/promises, url, util) [MODULE_NOT_FOUND]`},
 	{name: "Buffer.alloc past memory_limit", script: "nodeerr", only: "js", uri: "/?name=./lib/bigbuffer.js", cfg: Config{MemoryLimit: 64 << 20}, status: 500, log: []string{"memory_limit exceeded: an allocation of 256 MiB"}},
 	{name: "large upload in pieces", script: "upload", in: strings.Repeat("u", 3<<20), status: 200, body_: "total=3145728"},
+	{name: "req.queryAll", script: "helpers", uri: "/?case=query&tag=a&x=1&tag=b%20c", status: 200, body: "a,b c|0"},
+	{name: "req.cookies", script: "helpers", uri: "/?case=cookies", extra: []string{"HTTP_COOKIE", `sid=abc; theme="dark"; name=J%C3%B6rg; empty=; sid=second; bad; =x`},
+		status: 200, body_js: "abc|dark|Jörg||undefined|empty,name,sid,theme", body_lua: "abc|dark|Jörg||nil|empty,name,sid,theme"},
+	{name: "setCookie", script: "helpers", uri: "/?case=setcookie", status: 200, body: "set", multi: map[string][]string{"Set-Cookie": {
+		"sid=a%20b%3Bc; Max-Age=3600; Path=/; Secure; HttpOnly; SameSite=Lax",
+		"theme=dark; Expires=Wed, 02 Jan 2030 03:04:05 GMT; Domain=example.com",
+		"old=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}}},
+	{name: "setCookie errors", script: "helpers", uri: "/?case=cookie%20errors", status: 200, contains: []string{
+		`cookie name "a b" is not a valid token`, `"None" needs secure = true`, `want "Strict", "Lax" or "None", got sideways`,
+		`unknown option`, `option path: want a string without ';' or line breaks, got /;x`, `want true or false, got yes`, `option expires: "soon" is not a date`}},
+	{name: "escapeHTML", script: "helpers", uri: "/?case=escape", status: 200, body: "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;|||42"},
+	{name: "req.form urlencoded", script: "helpers", uri: "/?case=form", in: "a=1&tags%5B%5D=x&tags%5B%5D=y+z",
+		extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", "application/x-www-form-urlencoded"}, status: 200, body_js: "1|x,y z|undefined|1", body_lua: "1|x,y z|nil|1"},
+	{name: "req.form multipart", script: "helpers", uri: "/?case=form", in: testMultipart.body, extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", testMultipart.ctype}, status: 200,
+		body_js: "1|x,y|undefined|1|notes.txt|text/plain|11|hello there|true|2|one.txt,two.txt", body_lua: "1|x,y|nil|1|notes.txt|text/plain|11|hello there|true|2|one.txt,two.txt"},
+	{name: "req.form of a GET", script: "helpers", status: 200, body: ""},
+	{name: "req.form spills a big file", script: "helpers", uri: "/?case=big", in: bigMultipart.body, extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", bigMultipart.ctype}, status: 200, body_: "3145728 3145728 xy"},
+	{name: "req.form malformed is 400", script: "helpers", in: "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1", extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", "multipart/form-data; boundary=B"},
+		status: 400, contains: []string{"Bad Request: malformed form body: the body ended inside a part (no closing boundary)"}, log: []string{"request body could not be read", "status=400"}},
+	{name: "req.form of JSON is 415", script: "helpers", in: "{}", extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", "application/json"},
+		status: 415, contains: []string{"not a form: the body is application/json"}},
+	{name: "req.form error caught", script: "helpers", uri: "/?case=form%20error%20caught", in: "a=%zz", extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", "application/x-www-form-urlencoded"},
+		status: 422, contains: []string{"caught: ", "req.form: malformed form body: bad %-escape"}},
+	{name: "req.form past max_body is 413", script: "helpers", uri: "/?case=big", in: bigMultipart.body, cfg: Config{MaxBody: 1 << 20}, extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", bigMultipart.ctype}, status: 413},
+}
+
+// A multipart body as a browser sends it: fields, a repeated field, a
+// file, two files under one name and an empty file input.
+var testMultipart = multipartOf(
+	[]string{"a", "1", "tags[]", "x", "tags[]", "y"},
+	[]string{"up", "notes.txt", "text/plain", "hello there", "many", "one.txt", "", "1", "many", "two.txt", "", "2", "empty", "", "application/octet-stream", ""})
+
+// bigMultipart has one 3 MiB file, "x…y": it spills to disk.
+var bigMultipart = multipartOf(nil, []string{"up", "big.bin", "application/octet-stream", "x" + strings.Repeat("-", 3<<20-2) + "y"})
+
+type multipartForm struct{ body, ctype string }
+
+// multipartOf builds a multipart/form-data body from name, value pairs and
+// name, filename, type, content quadruples.
+func multipartOf(fields, files []string) multipartForm {
+	var b strings.Builder
+	w := multipart.NewWriter(&b)
+	for i := 0; i < len(fields); i += 2 {
+		w.WriteField(fields[i], fields[i+1])
+	}
+	for i := 0; i < len(files); i += 4 {
+		h := textproto.MIMEHeader{"Content-Disposition": {fmt.Sprintf(`form-data; name=%q; filename=%q`, files[i], files[i+1])}}
+		if files[i+2] != "" {
+			h.Set("Content-Type", files[i+2])
+		}
+		pw, _ := w.CreatePart(h)
+		pw.Write([]byte(files[i+3]))
+	}
+	w.Close()
+	return multipartForm{b.String(), w.FormDataContentType()}
 }
 
 func readFile(name string) string {

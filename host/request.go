@@ -351,6 +351,13 @@ func (l *limitedBody) read(p []byte) (int, error) {
 // ReadAll reads the rest of the body.
 func (rs *reqState) ReadAll() ([]byte, error) { return io.ReadAll(rs.Body()) }
 
+// BodyFailed keeps the first reason the body could not be used.
+func (rs *reqState) BodyFailed(err error) {
+	if rs.lim.err == nil {
+		rs.lim.err = err
+	}
+}
+
 // readChunk is how much a read asks for at a time: a read of n bytes
 // grows its buffer as data arrives, never allocating n up front.
 const readChunk = 64 << 10

@@ -22,6 +22,9 @@ type Platform struct {
 	// Fetch sends outbound requests (fetch, http); nil: they fail with a
 	// clear error.
 	Fetch *outbound.Client
+	// TempDir is where uploads larger than 1 MiB spill while req.form()
+	// parses them; "" is os.TempDir().
+	TempDir string
 }
 
 // platform returns the Platform of a call's interpreter (a zero one when

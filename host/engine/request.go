@@ -40,6 +40,10 @@ type Request interface {
 	ReadBytes(n int) ([]byte, error)
 	// ReadAll reads the rest of the body.
 	ReadAll() ([]byte, error)
+	// BodyFailed records that the body is unusable (malformed: a
+	// *cgi.BodyError with its status): if the script then fails, the
+	// request is answered with that status instead of a script error.
+	BodyFailed(err error)
 
 	// Header sets a response header; a later one of the same name replaces
 	// it unless add (Set-Cookie always adds).

@@ -27,6 +27,8 @@ import (
 //	StringMap            the same over any source (req.params)
 //	JSON                 JSON text the engine decodes into its own values
 //	*Object              an object with methods (a database handle)
+//	Lazy                 as an Object's field: computed when first read (an
+//	                     upload's data)
 //	Callable             a script function Go may call on the interpreter's goroutine
 //	Native               an engine's own value, passed back unchanged
 //
@@ -72,6 +74,11 @@ type Object struct {
 	Fields  Map
 	Methods []*Func
 }
+
+// Lazy is an Object field computed when the script first reads it, then
+// kept: what is costly and often unread (an upload's data). Its error is
+// thrown at the read.
+type Lazy func() (any, error)
 
 // Callable is a script function. Call runs it on the interpreter's
 // goroutine (from inside a Func's Do) with neutral arguments.

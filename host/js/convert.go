@@ -101,12 +101,31 @@ func (rt *runtime) toJS(v any, depth int) goja.Value {
 func (rt *runtime) object(o *engine.Object, depth int) goja.Value {
 	obj := rt.vm.NewObject()
 	for _, f := range o.Fields {
+		if l, ok := f.Value.(engine.Lazy); ok {
+			rt.lazyField(obj, f.Key, l, depth)
+			continue
+		}
 		obj.Set(f.Key, rt.toJS(f.Value, depth+1))
 	}
 	for _, m := range o.Methods {
 		obj.Set(m.Name, rt.native(o.Name, m))
 	}
 	return obj
+}
+
+// lazyField makes key a getter that computes l once, then keeps its
+// value as a plain property.
+func (rt *runtime) lazyField(obj *goja.Object, key string, l engine.Lazy, depth int) {
+	get := rt.vm.ToValue(func(goja.FunctionCall) goja.Value {
+		v, err := l()
+		if err != nil {
+			rt.throw(err)
+		}
+		jv := rt.toJS(v, depth+1)
+		obj.DefineDataProperty(key, jv, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+		return jv
+	})
+	obj.DefineAccessorProperty(key, get, nil, goja.FLAG_TRUE, goja.FLAG_TRUE)
 }
 
 // fromJS converts a script value to a neutral one.

@@ -77,8 +77,23 @@ func (st *state) native(module string, f *engine.Func, self *lua.LTable) *lua.LF
 		if self != nil && L.Get(1) == self {
 			base = 2
 		}
+		if t, ok := L.Get(1).(*lua.LTable); ok && self == nil && module == "req" && t.Metatable == st.reqMT {
+			base = 2 // req:form() as well as req.form()
+		}
 		return st.invoke(module, f, base)
 	})
+}
+
+// raise raises err in the script; a Fatal error stops it (no pcall
+// catches it).
+func (st *state) raise(err error) {
+	var fatal *engine.Fatal
+	if errors.As(err, &fatal) {
+		st.interp.stop.CompareAndSwap(nil, &fatal.Err)
+		st.cancel()
+		st.L.RaiseError("%s", fatal.Err.Error())
+	}
+	st.L.RaiseError("%s", err.Error())
 }
 
 // invoke calls f with the arguments from stack index base.
@@ -96,18 +111,12 @@ func (st *state) invoke(module string, f *engine.Func, base int) int {
 	fr.args = engine.Args{Src: &fr.src}
 	v, err := st.call(f, &fr.call, &fr.args)
 	if err != nil {
-		var fatal *engine.Fatal
-		if errors.As(err, &fatal) {
-			st.interp.stop.CompareAndSwap(nil, &fatal.Err)
-			st.cancel()
-			L.RaiseError("%s", fatal.Err.Error())
-		}
-		if f.Fallible && fr.args.Err() == nil { // bad arguments raise, as Lua's own calls do
+		if f.Fallible && fr.args.Err() == nil && !engine.IsFatal(err) { // bad arguments raise, as Lua's own calls do
 			L.Push(lua.LNil)
 			L.Push(lua.LString(err.Error()))
 			return 2
 		}
-		L.RaiseError("%s", err.Error())
+		st.raise(err)
 	}
 	if v == nil {
 		return 0

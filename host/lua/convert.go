@@ -110,11 +110,40 @@ func (st *state) toLua(v any, depth int) lua.LValue {
 	return lua.LString(fmt.Sprint(v))
 }
 
-// object makes an engine.Object: a table of its fields and methods.
+// object makes an engine.Object: a table of its fields and methods. Lazy
+// fields are made by the table's __index when first read, then kept.
 func (st *state) object(o *engine.Object, depth int) lua.LValue {
 	t := st.L.CreateTable(0, len(o.Fields)+len(o.Methods))
+	var lazy map[string]engine.Lazy
 	for _, f := range o.Fields {
+		if l, ok := f.Value.(engine.Lazy); ok {
+			if lazy == nil {
+				lazy = map[string]engine.Lazy{}
+			}
+			lazy[engine.SnakeCase(f.Key)] = l
+			continue
+		}
 		t.RawSetString(engine.SnakeCase(f.Key), st.toLua(f.Value, depth+1))
+	}
+	if lazy != nil {
+		mt := st.L.CreateTable(0, 1)
+		mt.RawSetString("__index", st.L.NewFunction(func(L *lua.LState) int {
+			k := L.CheckString(2)
+			l, ok := lazy[k]
+			if !ok {
+				L.Push(lua.LNil)
+				return 1
+			}
+			v, err := l()
+			if err != nil {
+				st.raise(err)
+			}
+			lv := st.toLua(v, depth+1)
+			L.CheckTable(1).RawSetString(k, lv)
+			L.Push(lv)
+			return 1
+		}))
+		t.Metatable = mt
 	}
 	for _, m := range o.Methods {
 		t.RawSetString(m.LuaName(), st.native(o.Name, m, t))
