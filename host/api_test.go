@@ -19,6 +19,7 @@ type apiCase struct {
 	uri, in      string // request URI and body
 	extra        []string
 	cfg          Config
+	db           string // run on SQLite and Postgres databases (main and other) when "both"
 	status       int
 	header       map[string]string   // "" means absent
 	multi        map[string][]string // every value of a header
@@ -247,6 +248,24 @@ var apiCases = []apiCase{
 	{name: "req.form past max_body is 413", script: "helpers", uri: "/?case=big", in: bigMultipart.body, cfg: Config{MaxBody: 1 << 20}, extra: []string{"REQUEST_METHOD", "POST", "CONTENT_TYPE", bigMultipart.ctype}, status: 413},
 }
 
+// dbCases run on SQLite and on Postgres, in both languages.
+var dbCases = []apiCase{
+	{name: "db exec, query, get", script: "db", uri: "/?case=crud", status: 200,
+		body_js:  `1|[{"id":1,"body":"first","score":1.5},{"id":2,"body":"second","score":null}]|{"body":"second"}||2|changes,lastInsertId`,
+		body_lua: `1|[{"body":"first","id":1,"score":1.5},{"body":"second","id":2}]|{"body":"second"}|nil|2`},
+	{name: "db values only through placeholders", script: "db", uri: "/?case=values", status: 200,
+		body_js:  "it's'; DROP TABLE notes; --|true|97,0,98|string|9007199254740993|2024-02-03T04:05:06Z||42|2",
+		body_lua: "it's'; DROP TABLE notes; --|true|97,0,98|string|9007199254740993|2024-02-03T04:05:06Z|nil|42|2"},
+	{name: "db.transaction", script: "db", uri: "/?case=transaction", status: 200, contains: []string{"1|true|", "a transaction on main is open in this request: use the tx its function was given",
+		"the transaction is over (committed or rolled back)", "|kept"}},
+	{name: "db errors", script: "db", uri: "/?case=errors", status: 200, contains: []string{"db.query: ", `"SELEC"`,
+		"db.query: argument 2: want null, a boolean, a number, a string or bytes for a placeholder, got an object",
+		`db.open: no database "nope": add [db.nope] with a url ("sqlite:data/app.db" or "postgres://…") to config.toml`,
+		"db.query: argument 1 (sql): want a string, got nothing"}},
+	{name: "db max_rows", script: "db", uri: "/?case=max%20rows", status: 200, contains: []string{"6 ", "db.query: more than max_rows (5) rows: add a LIMIT, or raise [db.main] max_rows"}},
+	{name: "db.open", script: "db", uri: "/?case=open", status: 200, body: "in other 0"},
+}
+
 // A multipart body as a browser sends it: fields, a repeated field, a
 // file, two files under one name and an empty file input.
 var testMultipart = multipartOf(
@@ -290,11 +309,22 @@ func readFile(name string) string {
 var testEnv = map[string]string{"APP_MODE": "production", "SECRET": "s3"}
 
 func TestScriptAPI(t *testing.T) {
-	for _, c := range apiCases {
+	cases := apiCases
+	for _, kind := range []string{"sqlite", "postgres"} {
+		for _, c := range dbCases {
+			c.name += " (" + kind + ")"
+			c.db = kind
+			cases = append(cases, c)
+		}
+	}
+	for _, c := range cases {
 		for _, lang := range c.langs() {
 			t.Run(c.name+"/"+lang, func(t *testing.T) {
 				file := filepath.Join("testdata", "api", c.script+"."+lang)
 				cfg := c.cfg
+				if c.db != "" {
+					cfg.Platform = dbPlatform(t, c.db, 5)
+				}
 				if cfg.MemoryLimit == 0 {
 					cfg.MemoryLimit = 128 << 20 // as in production: the checked built-ins are on
 				}

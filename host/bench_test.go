@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"scriptsrv/cgi"
+	"scriptsrv/host/caps"
+	"scriptsrv/internal/outbound"
+	"scriptsrv/internal/sqldb"
 )
 
 // nullWriter is a cgi.ResponseWriter that keeps nothing: the benchmarks
@@ -258,6 +261,51 @@ func BenchmarkForm(b *testing.B) {
 			}
 			if s := p.Stats(); s.Errors > 0 {
 				b.Fatalf("%d script errors", s.Errors)
+			}
+		})
+	}
+}
+
+// BenchmarkDB is the harness's db workload without a front: a primary-key
+// read from a 10,000-row SQLite table, answered as JSON. Compare with
+// BenchmarkHello* for the database's share (target: at most 15 µs).
+func BenchmarkDB(b *testing.B) {
+	plat := fetchPlatform(b, outbound.Config{DenyPrivate: true})
+	db, err := sqldb.Open(b.Context(), sqldb.Config{URL: "sqlite:bench.db", Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(b.Context(), benchFile("migrations")); err != nil {
+		b.Fatal(err)
+	}
+	plat.DB = map[string]*caps.Database{"main": caps.NewDatabase("main", db, 10000)}
+	cfg := Config{Workers: 1, MemoryLimit: 128 << 20, Platform: plat}
+	for _, name := range []string{"db.js", "db.lua"} {
+		b.Run(name, func(b *testing.B) { benchScriptWith(b, name, cfg) })
+		// The same script answering the same row without the database: the
+		// difference is what the db.get call costs.
+		b.Run(name+"/without-db", func(b *testing.B) {
+			src, err := os.ReadFile(benchFile(name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			const row = `{id: 1, name: "item 1", price: 1.5, qty: 1}`
+			lit := strings.NewReplacer(`db.get("SELECT id, name, price, qty FROM items WHERE id = $1", id)`, row).Replace(string(src))
+			if lit == string(src) {
+				b.Fatal("the db.get call is not where the benchmark expects it")
+			}
+			if strings.HasSuffix(name, ".lua") {
+				lit = strings.ReplaceAll(lit, row, `{id = 1, name = "item 1", price = 1.5, qty = 1}`)
+			}
+			file := filepath.Join(b.TempDir(), name)
+			os.WriteFile(file, []byte(lit), 0o644)
+			p, _ := poolFor(b, file, cfg)
+			w := &nullWriter{h: http.Header{}}
+			r := cgi.NewRequest(context.Background(), benchParams, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.ServeCGI(w, r)
 			}
 		})
 	}

@@ -4,11 +4,15 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"scriptsrv/internal/e2e"
 )
 
 func TestMain(m *testing.M) {
 	// As the server does with its longest route timeout: a runaway regexp
 	// left behind by a timed-out test stops soon.
 	SetRegexpTimeout(2 * time.Second)
-	os.Exit(m.Run())
+	code := m.Run()
+	e2e.StopServers()
+	os.Exit(code)
 }

@@ -42,7 +42,6 @@ type reqState struct {
 	ctxMu    sync.Mutex
 	ctx      context.Context         // made on first use
 	cancel   context.CancelCauseFunc // cancels ctx
-	release  context.CancelFunc      // releases ctx's deadline timer
 	stopped  error                   // why the request was stopped, if it was
 
 	bodyArmed bool // the body's reads have the request's deadline
@@ -66,12 +65,12 @@ func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start t
 		rs.body.Reset(&rs.lim)
 	}
 	// The watchdog cancels the context at the timeout (stop); the deadline
-	// is only a backstop, a grace later, so a capability never sees its
-	// context end before the watchdog has taken over the request.
+	// the context reports is a grace later, so a capability bounding its
+	// own wait by it never ends before the watchdog has taken over.
 	rs.deadline = start.Add(p.cfg.Timeout + p.cfg.Grace)
 	// No lock: the last request's watchdogs are done (execute waited for
 	// any that fired), and nothing else touches these between requests.
-	rs.ctx, rs.cancel, rs.release, rs.stopped, rs.bodyArmed = nil, nil, nil, nil, false
+	rs.ctx, rs.cancel, rs.stopped, rs.bodyArmed = nil, nil, nil, false
 }
 
 // end runs the request's OnEnd functions and releases its context, once
@@ -111,7 +110,6 @@ func (rs *reqState) stop(cause error) {
 	}
 	if rs.cancel != nil {
 		rs.cancel(cause)
-		rs.release()
 	}
 }
 
@@ -121,16 +119,24 @@ func (rs *reqState) Context() context.Context {
 	rs.ctxMu.Lock()
 	defer rs.ctxMu.Unlock()
 	if rs.ctx == nil {
-		ctx, release := context.WithDeadlineCause(rs.r.Context(), rs.deadline, errTimedOut)
-		rs.ctx, rs.cancel = context.WithCancelCause(ctx)
-		rs.release = release
+		ctx, cancel := context.WithCancelCause(rs.r.Context())
+		rs.ctx, rs.cancel = deadlineCtx{ctx, rs.deadline}, cancel
 		if rs.stopped != nil {
 			rs.cancel(rs.stopped)
-			release()
 		}
 	}
 	return rs.ctx
 }
+
+// deadlineCtx reports the request's deadline without a timer of its own:
+// the watchdog cancels the context at the timeout (a timer per request
+// cost more than most capability calls).
+type deadlineCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
 // errTimedOut is the cause of a request context past its timeout.
 var errTimedOut = errors.New("request timed out")

@@ -22,6 +22,8 @@ type Platform struct {
 	// Fetch sends outbound requests (fetch, http); nil: they fail with a
 	// clear error.
 	Fetch *outbound.Client
+	// DB are the [db.NAME] databases, by name; db is "main".
+	DB map[string]*Database
 	// TempDir is where uploads larger than 1 MiB spill while req.form()
 	// parses them; "" is os.TempDir().
 	TempDir string

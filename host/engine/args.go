@@ -43,6 +43,9 @@ type Args struct {
 	err  error
 }
 
+// Call is the call the arguments are of.
+func (a *Args) Call() *Call { return a.call }
+
 // Err is the first error reading the arguments.
 func (a *Args) Err() error { return a.err }
 

@@ -186,6 +186,9 @@ func (c *Call) Named(err error) error {
 	if f, ok := err.(*Fatal); ok {
 		return &Fatal{Err: c.Named(f.Err)}
 	}
+	if _, ok := err.(*Thrown); ok {
+		return err // the script's own error goes back unchanged
+	}
 	return &CallError{Call: c.Name(), Err: err}
 }
 
@@ -196,6 +199,16 @@ type TypeError struct{ Err error }
 func (e *TypeError) Error() string { return e.Err.Error() }
 
 func (e *TypeError) Unwrap() error { return e.Err }
+
+// Thrown is an error a script function raised, as a Callable returns it:
+// a capability that passes it on (db.transaction) makes the script see
+// the very value its own code threw, not a copy of its message.
+type Thrown struct {
+	Value Native // the engine's own error value
+	Msg   string
+}
+
+func (e *Thrown) Error() string { return e.Msg }
 
 // RangeError makes JavaScript throw a RangeError (a size or index out of
 // range); other languages see its message.

@@ -168,6 +168,12 @@ func (rt *runtime) throw(err error) {
 		rt.vm.Interrupt(fatal.Err)
 		panic(rt.newError(fatal.Err)) // unwinds to the interrupt check
 	}
+	var thrown *engine.Thrown
+	if errors.As(err, &thrown) {
+		if v, ok := thrown.Value.V.(goja.Value); ok {
+			panic(v) // the script's own exception, rethrown as it was
+		}
+	}
 	panic(rt.jsError(err))
 }
 
@@ -365,6 +371,10 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 				cause = errors.New("interrupted")
 			}
 			return nil, &engine.Fatal{Err: cause} // the request is over
+		}
+		var ex *goja.Exception
+		if errors.As(err, &ex) {
+			return nil, &engine.Thrown{Value: engine.Native{V: ex.Value()}, Msg: c.rt.scriptError(err).Error()}
 		}
 		return nil, errors.New(c.rt.scriptError(err).Error())
 	}

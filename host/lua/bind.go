@@ -85,7 +85,7 @@ func (st *state) native(module string, f *engine.Func, self *lua.LTable) *lua.LF
 }
 
 // raise raises err in the script; a Fatal error stops it (no pcall
-// catches it).
+// catches it); a script's own error is raised again as it was.
 func (st *state) raise(err error) {
 	var fatal *engine.Fatal
 	if errors.As(err, &fatal) {
@@ -93,7 +93,25 @@ func (st *state) raise(err error) {
 		st.cancel()
 		st.L.RaiseError("%s", fatal.Err.Error())
 	}
+	var thrown *engine.Thrown
+	if errors.As(err, &thrown) {
+		if v, ok := thrown.Value.V.(lua.LValue); ok {
+			st.L.Error(v, 0)
+		}
+	}
 	st.L.RaiseError("%s", err.Error())
+}
+
+// errorValue is err as a Lua call returns it beside nil: a message, or a
+// script's own error value as it was.
+func (st *state) errorValue(err error) lua.LValue {
+	var thrown *engine.Thrown
+	if errors.As(err, &thrown) {
+		if v, ok := thrown.Value.V.(lua.LValue); ok {
+			return v
+		}
+	}
+	return lua.LString(err.Error())
 }
 
 // invoke calls f with the arguments from stack index base.
@@ -113,7 +131,7 @@ func (st *state) invoke(module string, f *engine.Func, base int) int {
 	if err != nil {
 		if f.Fallible && fr.args.Err() == nil && !engine.IsFatal(err) { // bad arguments raise, as Lua's own calls do
 			L.Push(lua.LNil)
-			L.Push(lua.LString(err.Error()))
+			L.Push(st.errorValue(err))
 			return 2
 		}
 		st.raise(err)
@@ -290,7 +308,7 @@ func (c *luaCallable) Call(args ...any) (any, error) {
 		}
 		var ae *lua.ApiError
 		if errors.As(err, &ae) {
-			return nil, errors.New(ae.Object.String())
+			return nil, &engine.Thrown{Value: engine.Native{V: ae.Object}, Msg: ae.Object.String()}
 		}
 		return nil, err
 	}

@@ -157,7 +157,7 @@ func normalisePg(v any, oid uint32) any {
 		if oid == pgtype.DateOID {
 			return x.Format(time.DateOnly)
 		}
-		return x.Format(time.RFC3339Nano)
+		return x.UTC().Format(time.RFC3339Nano)
 	case [16]byte: // uuid
 		h := hex.EncodeToString(x[:])
 		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]

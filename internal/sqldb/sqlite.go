@@ -1,36 +1,44 @@
-// sqlite.go: the embedded SQLite backend — one writer connection, MaxOpen
-// readers, WAL, a statement cache per pool.
+// sqlite.go: the embedded SQLite backend (github.com/ncruces/go-sqlite3,
+// pure Go) — one writer connection, MaxOpen readers, WAL, statements
+// prepared once per connection. Its own small pool: a statement costs no
+// goroutine, and a cancelled context interrupts it where it runs.
 
 package sqldb
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers "sqlite"
+	"github.com/ncruces/go-sqlite3"
 )
 
 type sqliteDB struct {
-	writer, readers *sql.DB
-	wcache, rcache  *stmtCache
-	memory          bool // ":memory:": one connection for everything
+	writer  chan *sqliteConn // one connection: every write and transaction
+	readers chan *sqliteConn // MaxOpen connections (the writer's own channel for :memory:)
+	all     []*sqliteConn
+	memory  bool
+	// readOnly remembers, by SQL text, whether a statement only reads (it
+	// may run on a reader); a statement not seen yet is tried on a reader.
+	readOnly sync.Map
+	waits    atomic.Int64
+	waitNs   atomic.Int64
 }
 
 // openSQLite opens cfg's file, creating it and its folder if needed.
 func openSQLite(ctx context.Context, cfg Config) (*sqliteDB, error) {
-	path := strings.TrimPrefix(cfg.URL, "sqlite:")
-	path = strings.TrimPrefix(path, "//")
-	memory := path == ":memory:"
+	path := strings.TrimPrefix(strings.TrimPrefix(cfg.URL, "sqlite:"), "//")
 	if path == "" {
 		return nil, fmt.Errorf("sqldb: %q names no file", cfg.URL)
 	}
-	if !memory {
+	db := &sqliteDB{memory: path == ":memory:", writer: make(chan *sqliteConn, 1)}
+	if !db.memory {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(cfg.Dir, path)
 		}
@@ -38,86 +46,97 @@ func openSQLite(ctx context.Context, cfg Config) (*sqliteDB, error) {
 			return nil, fmt.Errorf("sqldb: making the folder of %s: %w", path, err)
 		}
 	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.BusyTimeout.Milliseconds()))
-	q.Add("_pragma", "foreign_keys(1)")
-	if !memory {
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-	}
-	dsn := "file:" + path
-	if memory {
-		dsn = "file::memory:"
-	}
-	w := url.Values{"_txlock": {"immediate"}}
-	for k, v := range q {
-		w[k] = v
-	}
-	writer, err := sql.Open("sqlite", dsn+"?"+w.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("sqldb: opening %s: %w", path, err)
-	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxIdleTime(0)
-	db := &sqliteDB{writer: writer, wcache: newStmtCache(writer), memory: memory}
-	if err := writer.PingContext(ctx); err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("sqldb: opening %s: %w", path, err)
-	}
-	if memory { // an in-memory database is one connection's own
-		db.readers, db.rcache = writer, db.wcache
-		return db, nil
-	}
-	readers, err := sql.Open("sqlite", dsn+"?"+q.Encode())
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("sqldb: opening %s: %w", path, err)
-	}
-	readers.SetMaxOpenConns(cfg.MaxOpen)
-	readers.SetMaxIdleConns(cfg.MaxOpen)
-	db.readers, db.rcache = readers, newStmtCache(readers)
-	return db, nil
-}
-
-// forStatement picks the pool a statement runs on: readers for what
-// only reads, the writer for anything else.
-func (db *sqliteDB) forStatement(query string) *stmtCache {
-	if readOnly(query) {
-		return db.rcache
-	}
-	return db.wcache
-}
-
-func (db *sqliteDB) query(ctx context.Context, query string, args []any, fn RowFunc) error {
-	st, release, err := db.forStatement(query).get(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer release()
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	return scanRows(rows, fn)
-}
-
-func (db *sqliteDB) exec(ctx context.Context, query string, args []any) (Result, error) {
-	st, release, err := db.wcache.get(ctx, query)
-	if err != nil {
-		return Result{}, err
-	}
-	defer release()
-	r, err := st.ExecContext(ctx, args...)
-	return sqlResult(r, err)
-}
-
-func (db *sqliteDB) begin(ctx context.Context) (txBackend, error) {
-	tx, err := db.writer.BeginTx(ctx, nil) // _txlock=immediate: BEGIN IMMEDIATE
+	w, err := openConn(path, cfg.BusyTimeout, true)
 	if err != nil {
 		return nil, err
 	}
-	return &sqliteTx{tx: tx, cache: db.wcache}, nil
+	db.all = append(db.all, w)
+	db.writer <- w
+	if db.memory { // an in-memory database is one connection's own
+		db.readers = db.writer
+		return db, nil
+	}
+	db.readers = make(chan *sqliteConn, cfg.MaxOpen)
+	for range cfg.MaxOpen {
+		r, err := openConn(path, cfg.BusyTimeout, false)
+		if err != nil {
+			db.close()
+			return nil, err
+		}
+		db.all = append(db.all, r)
+		db.readers <- r
+	}
+	return db, nil
+}
+
+// acquire takes a connection from pool, waiting at most until ctx ends.
+func (db *sqliteDB) acquire(ctx context.Context, pool chan *sqliteConn) (*sqliteConn, error) {
+	select {
+	case c := <-pool:
+		return c, nil
+	default:
+	}
+	start := time.Now()
+	db.waits.Add(1)
+	defer func() { db.waitNs.Add(int64(time.Since(start))) }()
+	select {
+	case c := <-pool:
+		return c, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a connection: %w", context.Cause(ctx))
+	}
+}
+
+func (db *sqliteDB) query(ctx context.Context, query string, args []any, fn RowFunc) error {
+	pool := db.readers
+	if ro, known := db.readOnly.Load(query); known && !ro.(bool) {
+		pool = db.writer
+	}
+	c, err := db.acquire(ctx, pool)
+	if err != nil {
+		return err
+	}
+	st, err := c.prepare(query)
+	if err == nil && pool != db.writer && !st.ro {
+		// It writes: the writer's, from now on.
+		db.readOnly.Store(query, false)
+		pool <- c
+		if c, err = db.acquire(ctx, db.writer); err != nil {
+			return err
+		}
+		pool = db.writer
+		st, err = c.prepare(query)
+	} else if err == nil {
+		db.readOnly.Store(query, st.ro)
+	}
+	defer func() { pool <- c }()
+	if err != nil {
+		return err
+	}
+	return c.run(ctx, st, args, fn)
+}
+
+func (db *sqliteDB) exec(ctx context.Context, query string, args []any) (Result, error) {
+	c, err := db.acquire(ctx, db.writer)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() { db.writer <- c }()
+	return c.exec(ctx, query, args)
+}
+
+// begin takes the writer for the whole transaction: BEGIN IMMEDIATE, so
+// a transaction that writes never fails half way with SQLITE_BUSY.
+func (db *sqliteDB) begin(ctx context.Context) (txBackend, error) {
+	c, err := db.acquire(ctx, db.writer)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.script(ctx, "BEGIN IMMEDIATE"); err != nil {
+		db.writer <- c
+		return nil, err
+	}
+	return &sqliteTx{db: db, c: c}, nil
 }
 
 // lockMigrations needs nothing: BEGIN IMMEDIATE already excludes every
@@ -125,146 +144,87 @@ func (db *sqliteDB) begin(ctx context.Context) (txBackend, error) {
 func (db *sqliteDB) lockMigrations(context.Context, txBackend) error { return nil }
 
 func (db *sqliteDB) pool() PoolStats {
-	w, r := db.writer.Stats(), db.readers.Stats()
-	if db.memory {
-		r = sql.DBStats{}
+	idle := len(db.writer)
+	if !db.memory {
+		idle += len(db.readers)
 	}
-	return PoolStats{Open: w.OpenConnections + r.OpenConnections, InUse: w.InUse + r.InUse, Idle: w.Idle + r.Idle,
-		Waits: w.WaitCount + r.WaitCount, WaitSeconds: (w.WaitDuration + r.WaitDuration).Seconds(),
-		MaxOpenConns: w.MaxOpenConnections + r.MaxOpenConnections}
+	return PoolStats{Open: len(db.all), InUse: len(db.all) - idle, Idle: idle, Waits: db.waits.Load(),
+		WaitSeconds: time.Duration(db.waitNs.Load()).Seconds(), MaxOpenConns: len(db.all)}
 }
 
 func (db *sqliteDB) close() error {
-	db.rcache.close()
-	if !db.memory {
-		db.wcache.close()
-		db.readers.Close()
+	var first error
+	for _, c := range db.all {
+		if err := c.close(); err != nil && first == nil {
+			first = err
+		}
 	}
-	return db.writer.Close()
+	return first
 }
 
+// sqliteTx is a transaction: it holds the writer until it ends.
 type sqliteTx struct {
-	tx    *sql.Tx
-	cache *stmtCache
+	db *sqliteDB
+	c  *sqliteConn
 }
 
 func (t *sqliteTx) query(ctx context.Context, query string, args []any, fn RowFunc) error {
-	st, done, err := t.stmt(ctx, query)
+	st, err := t.c.prepare(query)
 	if err != nil {
 		return err
 	}
-	defer done()
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	return scanRows(rows, fn)
+	return t.c.run(ctx, st, args, fn)
 }
 
 func (t *sqliteTx) exec(ctx context.Context, query string, args []any) (Result, error) {
-	st, done, err := t.stmt(ctx, query)
-	if err != nil {
-		return Result{}, err
-	}
-	defer done()
-	r, err := st.ExecContext(ctx, args...)
-	return sqlResult(r, err)
+	return t.c.exec(ctx, query, args)
 }
 
-// stmt is query prepared for the transaction: the cached statement when
-// there is one, else prepared on the transaction's own connection (and
-// closed with it).
-func (t *sqliteTx) stmt(ctx context.Context, query string) (*sql.Stmt, func(), error) {
-	if st, release, ok := t.cache.peek(query); ok {
-		return t.tx.StmtContext(ctx, st), release, nil
-	}
-	st, err := t.tx.PrepareContext(ctx, query)
+func (t *sqliteTx) execScript(ctx context.Context, src string) error { return t.c.script(ctx, src) }
+
+func (t *sqliteTx) commit(ctx context.Context) error {
+	err := t.c.script(ctx, "COMMIT")
 	if err != nil {
-		return nil, nil, err
+		t.rollback()
+		return err
 	}
-	return st, func() { st.Close() }, nil
+	t.db.writer <- t.c
+	return nil
 }
 
-func (t *sqliteTx) execScript(ctx context.Context, src string) error {
-	_, err := t.tx.ExecContext(ctx, src)
+// rollback is not bounded by the request's context: it runs when that may
+// be over, and must run.
+func (t *sqliteTx) rollback() error {
+	err := t.c.script(context.Background(), "ROLLBACK")
+	if err != nil && t.c.c.GetAutocommit() {
+		err = nil // nothing was left to roll back (a failed COMMIT ends it)
+	}
+	t.db.writer <- t.c
 	return err
 }
 
-func (t *sqliteTx) commit(context.Context) error { return t.tx.Commit() }
-func (t *sqliteTx) rollback() error              { return t.tx.Rollback() }
+// errSeveral is the error of several statements in one call.
+var errSeveral = errors.New("several statements in one call: run them one at a time (a migration file may hold several)")
 
-func sqlResult(r sql.Result, err error) (Result, error) {
-	if err != nil {
-		return Result{}, err
+// sqliteValue is what a column holds, as the package's value types.
+func sqliteValue(st *sqlite3.Stmt, i int) any {
+	switch st.ColumnType(i) {
+	case sqlite3.INTEGER:
+		return st.ColumnInt64(i)
+	case sqlite3.FLOAT:
+		return st.ColumnFloat(i)
+	case sqlite3.TEXT:
+		return st.ColumnText(i)
+	case sqlite3.BLOB:
+		return st.ColumnBlob(i, []byte{})
 	}
-	n, _ := r.RowsAffected()
-	id, idErr := r.LastInsertId()
-	return Result{Changes: n, LastInsertID: id, HasLastID: idErr == nil}, nil
-}
-
-// scanRows calls fn for each row and closes rows.
-func scanRows(rows *sql.Rows, fn RowFunc) error {
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	ptrs := make([]any, len(cols))
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		for i, v := range vals {
-			vals[i] = normalise(v)
-		}
-		if err := fn(cols, vals); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// normalise turns a driver value into one of the package's value types.
-func normalise(v any) any {
-	switch x := v.(type) {
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	case []byte:
-		return append([]byte(nil), x...)
-	}
-	return v
-}
-
-// readOnly reports a statement that only reads: it may run on a reader.
-// Anything it is unsure of goes to the writer, where it is always right.
-func readOnly(query string) bool {
-	s := strings.ToUpper(skipComments(query))
-	word := s
-	if i := strings.IndexFunc(s, func(r rune) bool { return !(r >= 'A' && r <= 'Z') }); i >= 0 {
-		word = s[:i]
-	}
-	switch word {
-	case "SELECT", "VALUES", "EXPLAIN":
-	case "WITH":
-		for _, w := range []string{"INSERT", "UPDATE", "DELETE", "REPLACE"} {
-			if strings.Contains(s, w) {
-				return false
-			}
-		}
-	default:
-		return false
-	}
-	return !strings.Contains(s, "RETURNING")
+	return nil
 }
 
 // skipComments drops leading space and SQL comments.
 func skipComments(s string) string {
 	for {
-		s = strings.TrimLeft(s, " \t\r\n(")
+		s = strings.TrimLeft(s, " \t\r\n")
 		switch {
 		case strings.HasPrefix(s, "--"):
 			if i := strings.IndexByte(s, '\n'); i >= 0 {
