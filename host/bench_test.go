@@ -279,7 +279,7 @@ func BenchmarkDB(b *testing.B) {
 	if _, err := db.Migrate(b.Context(), benchFile("migrations")); err != nil {
 		b.Fatal(err)
 	}
-	plat.DB = map[string]*caps.Database{"main": caps.NewDatabase("main", db, 10000)}
+	plat.SetDatabases(map[string]*caps.Database{"main": caps.NewDatabase("main", db, 10000)})
 	cfg := Config{Workers: 1, MemoryLimit: 128 << 20, Platform: plat}
 	for _, name := range []string{"db.js", "db.lua"} {
 		b.Run(name, func(b *testing.B) { benchScriptWith(b, name, cfg) })

@@ -17,7 +17,7 @@ import (
 func dbPlatform(t testing.TB, kind string, maxRows int) *caps.Platform {
 	t.Helper()
 	p := fetchPlatform(t, outbound.Config{DenyPrivate: true})
-	p.DB = map[string]*caps.Database{}
+	dbs := map[string]*caps.Database{}
 	dir := t.TempDir()
 	for _, name := range []string{"main", "other"} {
 		cfg := sqldb.Config{URL: "sqlite:" + filepath.Join("data", name+".db"), Dir: dir}
@@ -29,8 +29,9 @@ func dbPlatform(t testing.TB, kind string, maxRows int) *caps.Platform {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		p.DB[name] = caps.NewDatabase(name, db, maxRows)
+		dbs[name] = caps.NewDatabase(name, db, maxRows)
 	}
+	p.SetDatabases(dbs)
 	return p
 }
 
@@ -57,7 +58,7 @@ func TestDBCancelledWithItsRequest(t *testing.T) {
 				if r.Code() != 504 {
 					t.Errorf("the transaction left open: %d, want 504", r.Code())
 				}
-				main := plat.DB["main"].DB
+				main := plat.Databases()["main"].DB
 				waitFor(t, "the connections back in the pool", func() bool { return main.Stats().InUse == 0 })
 				rows := -1
 				main.Query(t.Context(), "SELECT count(*) FROM notes", nil, func(_ []string, v []any) error { rows = int(v[0].(int64)); return nil })

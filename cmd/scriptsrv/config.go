@@ -168,6 +168,8 @@ type Config struct {
 	KV     KVConfig      `toml:"kv"`
 	Fetch  FetchConfig   `toml:"fetch"`
 	Env    EnvConfig     `toml:"env"`
+	// DB are the [db.NAME] tables, by NAME.
+	DB map[string]DBConfig `toml:"db"`
 
 	file  string // the file it came from ("" for zero config)
 	dir   string // relative paths are relative to this

@@ -51,6 +51,14 @@ func TestConfigErrors(t *testing.T) {
 		{"modules not a folder", "[pool]\nmodules = [\"node_modules\"]\n" + route, `config.toml:2: pool.modules: "node_modules" is not a folder (paths are relative to the config file)`},
 		{"route modules not a folder", route + "modules = [\"h.js\"]\n", `config.toml:5: route[0].modules: "h.js" is not a folder`},
 		{"fetch unknown key", route + "\n[fetch]\nproxy = \"x\"\n", "config.toml:7: fetch.proxy: unknown key"},
+		{"db without url", route + "\n[db.main]\nmax_open = 2\n", `db.main.url: missing: "sqlite:data/app.db"`},
+		{"db bad url", route + "\n[db.main]\nurl = \"mysql://x\"\n", `config.toml:7: db.main.url: want "sqlite:PATH", "postgres://…" or "env:VAR", got "mysql://x"`},
+		{"db url from an unset variable", route + "\n[db.main]\nurl = \"env:SCRIPTSRV_TEST_UNSET\"\n", "config.toml:7: db.main.url: the environment variable SCRIPTSRV_TEST_UNSET is not set"},
+		{"db password redacted", route + "\n[db.main]\nurl = \"mysql://u:secret@h/x\"\n", `got "mysql://u:xxxxx@h/x"`},
+		{"db migrations not a folder", route + "\n[db.main]\nurl = \"sqlite:app.db\"\nmigrations = \"nope\"\n", "config.toml:8: db.main.migrations:"},
+		{"db max_rows negative", route + "\n[db.main]\nurl = \"sqlite:app.db\"\nmax_rows = -1\n", "config.toml:8: db.main.max_rows: must be 1 or more"},
+		{"db unknown key", route + "\n[db.main]\nurl = \"sqlite:app.db\"\nmaxopen = 3\n", "config.toml:8: db.main.maxopen: unknown key"},
+		{"kv bad store", route + "\n[kv]\nstore = \"file:x\"\n", `config.toml:7: kv.store: want "memory", "sqlite:PATH" or "redis://HOST:PORT/DB", got "file:x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

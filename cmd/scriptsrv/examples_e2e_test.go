@@ -93,7 +93,7 @@ func TestHealthWhileDraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{log: newLogger(cfg.Server, io.Discard), platform: newPlatform(cfg)}
+	a := &app{log: newLogger(cfg.Server, io.Discard), platform: checkPlatform(cfg)}
 	check := func(want int) {
 		rec := &cgitest.Recorder{}
 		req := cgi.NewRequest(context.Background(), cgi.Params{{Name: "REQUEST_URI", Value: "/_health"}}, nil)

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,12 +20,17 @@ import (
 // KVConfig is [kv]: the store behind scripts' kv.
 type KVConfig struct {
 	// Capacity is what keys and values may hold in memory; past it the
-	// least recently used entries are evicted. Default "64MiB".
+	// least recently used entries are evicted. The memory store's only
+	// (a SQLite file grows on disk; Redis has its own maxmemory). Default
+	// "64MiB".
 	Capacity Size `toml:"capacity"`
 	// MaxValue is the largest value (as JSON text); a larger one is an
 	// error naming this key. Default "1MiB".
 	MaxValue Size `toml:"max_value"`
-	// Store is where entries live: "memory" (the default; lost at exit).
+	// Store is where entries live: "memory" (lost at exit), "sqlite:PATH"
+	// (a file relative to config.toml; survives restarts) or
+	// "redis://[:PASSWORD@]HOST:PORT/DB" (shared by every instance that
+	// names it). Default "memory".
 	Store string `toml:"store"`
 }
 
@@ -107,12 +113,8 @@ func (c *Config) validatePlatform() error {
 	if k.MaxValue <= 0 || k.MaxValue > k.Capacity {
 		return c.errAt(t, "max_value", 0, "must be more than 0 and at most capacity (%d bytes)", k.Capacity)
 	}
-	switch {
-	case k.Store == "memory":
-	case strings.HasPrefix(k.Store, "sqlite:"), strings.HasPrefix(k.Store, "redis://"):
-		return c.errAt(t, "store", 0, "%q: this version of scriptsrv has only the \"memory\" store", k.Store)
-	default:
-		return c.errAt(t, "store", 0, "want \"memory\", \"sqlite:PATH\" or \"redis://HOST:PORT/DB\", got %q", k.Store)
+	if err := c.validateData(); err != nil {
+		return err
 	}
 	if err := c.validateFetch(); err != nil {
 		return err
@@ -154,10 +156,33 @@ func (c *Config) environment(log *slog.Logger) map[string]string {
 	return env
 }
 
-// newPlatform makes the server-wide state of the capabilities.
-func newPlatform(c *Config) *caps.Platform {
-	return &caps.Platform{KV: kv.NewMemory(int64(c.KV.Capacity), int64(c.KV.MaxValue)),
-		Fetch: outbound.New(c.Fetch.outboundConfig())}
+// newPlatform makes the server-wide state of the capabilities: the kv
+// store, the outbound client and the databases (migrated).
+func newPlatform(ctx context.Context, c *Config, log *slog.Logger) (*caps.Platform, error) {
+	store, err := openKV(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := openDatabases(ctx, c, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	p := &caps.Platform{KV: store, Fetch: outbound.New(c.Fetch.outboundConfig())}
+	p.SetDatabases(dbs)
+	return p, nil
+}
+
+// checkPlatform is the platform -check uses: nothing is opened (no
+// database is reached, no migration runs), so scripts load as they would.
+func checkPlatform(c *Config) *caps.Platform {
+	return &caps.Platform{KV: kv.NewMemory(int64(c.KV.Capacity), int64(c.KV.MaxValue)), Fetch: outbound.New(c.Fetch.outboundConfig())}
+}
+
+// closePlatform closes what newPlatform opened.
+func closePlatform(p *caps.Platform) {
+	p.KV.Close()
+	closeDatabases(p.Databases())
 }
 
 // updatePlatform applies a reloaded config: kv limits and [fetch] change
@@ -169,7 +194,12 @@ func updatePlatform(p *caps.Platform, old, cfg *Config, log *slog.Logger) {
 		cfg.KV.Store = old.KV.Store
 	}
 	p.Fetch.SetConfig(cfg.Fetch.outboundConfig())
-	if m, ok := p.KV.(*kv.Memory); ok {
-		m.SetLimits(int64(cfg.KV.Capacity), int64(cfg.KV.MaxValue))
+	switch s := p.KV.(type) {
+	case *kv.Memory:
+		s.SetLimits(int64(cfg.KV.Capacity), int64(cfg.KV.MaxValue))
+	case *kv.SQLite:
+		s.SetMaxValue(int64(cfg.KV.MaxValue))
+	case *kv.Redis:
+		s.SetMaxValue(int64(cfg.KV.MaxValue))
 	}
 }

@@ -81,7 +81,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	})
 	log := newLogger(cfg.Server, stderr)
 	if *check {
-		routes, err := buildRoutes(cfg, log, newPlatform(cfg), true)
+		routes, err := buildRoutes(cfg, log, checkPlatform(cfg), true)
 		if err != nil {
 			fmt.Fprintln(stderr, "scriptsrv:", err)
 			return 1

@@ -234,8 +234,13 @@ func (a *app) reload() {
 	}
 	cfg, err := loadConfig(old.file)
 	var rs *routeSet
+	var commitDBs func()
+	if err == nil {
+		commitDBs, err = reloadDatabases(context.Background(), a.platform, old, cfg, a.log)
+	}
 	if err == nil {
 		updatePlatform(a.platform, old, cfg, a.log)
+		commitDBs()
 		rs, err = buildRoutes(cfg, a.log, a.platform, false)
 	}
 	if err != nil {
@@ -260,8 +265,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	start := time.Now()
 	host.SetServerMemoryLimit(int64(cfg.Server.MemoryLimit))
 	host.SetRegexpTimeout(cfg.longestTimeout())
-	plat := newPlatform(cfg)
-	defer plat.KV.Close()
+	plat, err := newPlatform(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closePlatform(plat)
 	rs, err := buildRoutes(cfg, log, plat, false)
 	if err != nil {
 		return err

@@ -55,6 +55,8 @@ type statusDoc struct {
 	KV              kv.Stats      `json:"kv"`
 	// Fetch is the outbound requests scripts made, per host.
 	Fetch []outbound.HostStats `json:"fetch"`
+	// DB is every [db.NAME]: connections, waits, statements, errors.
+	DB []dbStatus `json:"db"`
 }
 
 // statuses lists every pool of the current routes.
@@ -100,7 +102,7 @@ func (a *app) special(w cgi.ResponseWriter, r *cgi.Request, path string, rs *rou
 		if a.statusAllowed(w, r, rs) {
 			doc := statusDoc{Version: versionString(), UptimeSeconds: time.Since(a.started).Seconds(), Draining: a.draining.Load(),
 				ConfigReloads: a.reloads.Load(), LastReloadError: a.lastReloadErr(), Routes: a.statuses(), KV: a.platform.KV.Stats(),
-				Fetch: a.platform.Fetch.Stats()}
+				Fetch: a.platform.Fetch.Stats(), DB: a.dbStatuses()}
 			b, _ := json.MarshalIndent(doc, "", "  ")
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Cache-Control", "no-store")
@@ -241,4 +243,5 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstHistogram(descFetchDuration, uint64(h.Requests), h.Seconds, buckets, h.Host)
 	}
+	c.collectDB(ch)
 }

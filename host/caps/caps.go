@@ -9,6 +9,8 @@
 package caps
 
 import (
+	"sync/atomic"
+
 	"scriptsrv/host/engine"
 	"scriptsrv/internal/kv"
 	"scriptsrv/internal/outbound"
@@ -22,8 +24,9 @@ type Platform struct {
 	// Fetch sends outbound requests (fetch, http); nil: they fail with a
 	// clear error.
 	Fetch *outbound.Client
-	// DB are the [db.NAME] databases, by name; db is "main".
-	DB map[string]*Database
+	// dbs are the [db.NAME] databases, by name; db is "main". A reload
+	// swaps the map whole (SetDatabases).
+	dbs atomic.Pointer[map[string]*Database]
 	// TempDir is where uploads larger than 1 MiB spill while req.form()
 	// parses them; "" is os.TempDir().
 	TempDir string
@@ -36,4 +39,15 @@ func platform(c *engine.Call) *Platform {
 		return p
 	}
 	return &Platform{}
+}
+
+// SetDatabases makes dbs the databases scripts reach.
+func (p *Platform) SetDatabases(dbs map[string]*Database) { p.dbs.Store(&dbs) }
+
+// Databases returns the databases scripts reach (nil: none).
+func (p *Platform) Databases() map[string]*Database {
+	if m := p.dbs.Load(); m != nil {
+		return *m
+	}
+	return nil
 }

@@ -67,7 +67,7 @@ func dbMethods(which func(*engine.Call) (*Database, error)) []*engine.Func {
 // database finds a configured database, or says which config key is
 // missing.
 func database(c *engine.Call, name string) (*Database, error) {
-	d := platform(c).DB[name]
+	d := platform(c).Databases()[name]
 	if d == nil {
 		return nil, fmt.Errorf("no database %q: add [db.%s] with a url (\"sqlite:data/app.db\" or \"postgres://…\") to config.toml", name, name)
 	}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"scriptsrv/internal/e2e"
 )
 
 // storeCases is the table every store runs: the semantics scripts see.
@@ -139,9 +143,6 @@ func storeCases(t *testing.T, open func(t *testing.T) Store) {
 	})
 }
 
-func TestMemory(t *testing.T) {
-	storeCases(t, func(*testing.T) Store { return NewMemory(1<<20, 1<<16) })
-}
 
 // Past capacity the least recently used entries go; a value over
 // max_value is refused with an error naming the limit.
@@ -199,4 +200,110 @@ func BenchmarkMemoryGet(b *testing.B) {
 	for b.Loop() {
 		s.Get(ctx, "k")
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	e2e.StopServers()
+	os.Exit(code)
+}
+
+// stores are the three stores, each fresh.
+func stores() map[string]func(t *testing.T) Store {
+	return map[string]func(t *testing.T) Store{
+		"memory": func(*testing.T) Store { return NewMemory(1<<20, 1<<16) },
+		"sqlite": func(t *testing.T) Store {
+			s, err := OpenSQLite(t.Context(), "sqlite:kv.db", t.TempDir(), 1<<16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"redis": func(t *testing.T) Store {
+			addr, db := e2e.Redis(t)
+			s, err := OpenRedis(t.Context(), fmt.Sprintf("redis://%s/%d", addr, db), 1<<16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	}
+}
+
+// The same table on the SQLite and Redis stores, and what only they do:
+// incr's init and ttl in one step, max_value, the SQLite store surviving a
+// restart and the Redis one shared by two clients.
+func TestStores(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores() {
+		t.Run(name, func(t *testing.T) {
+			storeCases(t, open)
+			t.Run("incr init and ttl", func(t *testing.T) {
+				s := open(t)
+				if n, err := s.Incr(ctx, "fresh", 2, 40, time.Hour); n != 42 || err != nil {
+					t.Errorf("incr of an absent key with init 40: %v %v", n, err)
+				}
+				if left, ok, _ := s.TTL(ctx, "fresh"); !ok || left < 59*time.Minute {
+					t.Errorf("ttl after incr with ttl: %v %v", left, ok)
+				}
+				s.Incr(ctx, "fresh", 1, 0, time.Second) // a present key keeps its ttl
+				if left, _, _ := s.TTL(ctx, "fresh"); left < 59*time.Minute {
+					t.Errorf("ttl after a second incr: %v", left)
+				}
+			})
+			t.Run("max_value", func(t *testing.T) {
+				s := open(t)
+				err := s.Set(ctx, "big", make([]byte, 1<<16+1), 0)
+				if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "max_value (65536)") {
+					t.Errorf("a value over max_value: %v", err)
+				}
+			})
+		})
+	}
+	t.Run("sqlite survives a restart", func(t *testing.T) {
+		dir := t.TempDir()
+		s, err := OpenSQLite(ctx, "sqlite:kv.db", dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Set(ctx, "kept", []byte(`{"a":1}`), 0)
+		s.Incr(ctx, "n", 5, 0, 0)
+		s.Close()
+		s, _ = OpenSQLite(ctx, "sqlite:kv.db", dir, 0)
+		defer s.Close()
+		if v, ok, _ := s.Get(ctx, "kept"); !ok || string(v) != `{"a":1}` {
+			t.Errorf("after reopening: %q %v", v, ok)
+		}
+		if n, _ := s.Incr(ctx, "n", 1, 0, 0); n != 6 {
+			t.Errorf("counter after reopening: %v", n)
+		}
+	})
+	t.Run("redis shared by instances", func(t *testing.T) {
+		addr, db := e2e.Redis(t)
+		url := fmt.Sprintf("redis://%s/%d", addr, db)
+		a, _ := OpenRedis(ctx, url, 0)
+		b, _ := OpenRedis(ctx, url, 0)
+		defer a.Close()
+		defer b.Close()
+		a.Set(ctx, "k", []byte(`"from a"`), 0)
+		if v, _, _ := b.Get(ctx, "k"); string(v) != `"from a"` {
+			t.Errorf("b sees %q", v)
+		}
+		var wg sync.WaitGroup
+		for _, s := range []Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 500 {
+					s.Incr(ctx, "c", 1, 0, 0)
+				}
+			}()
+		}
+		wg.Wait()
+		if v, _, _ := a.Get(ctx, "c"); string(v) != "1000" {
+			t.Errorf("counter from two instances: %s", v)
+		}
+	})
 }
