@@ -257,7 +257,9 @@ var dbCases = []apiCase{
 		body_js:  "it's'; DROP TABLE notes; --|true|97,0,98|string|9007199254740993|2024-02-03T04:05:06Z||42|2",
 		body_lua: "it's'; DROP TABLE notes; --|true|97,0,98|string|9007199254740993|2024-02-03T04:05:06Z|nil|42|2"},
 	{name: "db.transaction", script: "db", uri: "/?case=transaction", status: 200, contains: []string{"1|true|", "a transaction on main is open in this request: use the tx its function was given",
-		"the transaction is over (committed or rolled back)", "|kept"}},
+		"the transaction is over (committed or rolled back)", "|rows=kept;"}},
+	{name: "db.transaction of an async function", script: "db", only: "js", uri: "/?case=transaction", status: 200, contains: []string{
+		"db.transaction: the function returned a Promise: pass a plain (not async) function", "|rows=kept;"}},
 	{name: "db errors", script: "db", uri: "/?case=errors", status: 200, contains: []string{"db.query: ", `"SELEC"`,
 		"db.query: argument 2: want null, a boolean, a number, a string or bytes for a placeholder, got an object",
 		`db.open: no database "nope": add [db.nope] with a url ("sqlite:data/app.db" or "postgres://…") to config.toml`,

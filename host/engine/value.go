@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"unicode"
@@ -81,10 +82,15 @@ type Object struct {
 type Lazy func() (any, error)
 
 // Callable is a script function. Call runs it on the interpreter's
-// goroutine (from inside a Func's Do) with neutral arguments.
+// goroutine (from inside a Func's Do) with neutral arguments; a JS
+// function that returns a Promise (an async function) is ErrAsyncCallback:
+// Go waits for no Promise.
 type Callable interface {
 	Call(args ...any) (any, error)
 }
+
+// ErrAsyncCallback is the error of a callback that returned a Promise.
+var ErrAsyncCallback = errors.New("the function returned a Promise: pass a plain (not async) function; these calls do not wait for Promises")
 
 // Native is an engine's own value, which it gets back unchanged.
 type Native struct{ V any }

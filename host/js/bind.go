@@ -378,6 +378,9 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 		}
 		return nil, errors.New(c.rt.scriptError(err).Error())
 	}
+	if _, isPromise := v.Export().(*goja.Promise); isPromise {
+		return nil, engine.ErrAsyncCallback
+	}
 	return engine.Native{V: v}, nil
 }
 

@@ -35,10 +35,13 @@ function handle(req) {
     try {
       db.transaction((tx) => db.exec("INSERT INTO notes (id, body) VALUES (3, 'outside')"));
     } catch (e) { out.push(e.message); }
+    try {
+      db.transaction(async (tx) => { tx.exec("INSERT INTO notes (id, body) VALUES (4, 'async')"); });
+    } catch (e) { out.push(e.message); }
     let kept;
     db.transaction((tx) => { kept = tx; });
     try { kept.exec("SELECT 1"); } catch (e) { out.push(e.message); }
-    out.push(db.query("SELECT body FROM notes ORDER BY id").map((r) => r.body).join(","));
+    out.push("rows=" + db.query("SELECT body FROM notes ORDER BY id").map((r) => r.body).join(",") + ";");
     return out.join("|");
   } else if (c === "errors") {
     const out = [];

@@ -49,7 +49,7 @@ function handle(req)
     db.transaction(function(tx) kept = tx end)
     local _, e3 = kept.exec("SELECT 1")
     out[#out + 1] = tostring(e3)
-    out[#out + 1] = ids(db.query("SELECT body FROM notes ORDER BY id"), "body")
+    out[#out + 1] = "rows=" .. ids(db.query("SELECT body FROM notes ORDER BY id"), "body") .. ";"
     return table.concat(out, "|")
   elseif c == "errors" then
     local out = {}
