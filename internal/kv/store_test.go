@@ -143,7 +143,6 @@ func storeCases(t *testing.T, open func(t *testing.T) Store) {
 	})
 }
 
-
 // Past capacity the least recently used entries go; a value over
 // max_value is refused with an error naming the limit.
 func TestMemoryLimits(t *testing.T) {
