@@ -8,6 +8,7 @@ package caps
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -32,6 +33,11 @@ func init() {
 		{Name: "hmacSha256", Params: []string{"key", "data"}, TopLevel: true, Do: luaDigest("sha256", true)},
 		{Name: "randomBytes", Params: []string{"n"}, TopLevel: true, Do: randomBytes},
 		{Name: "uuid", TopLevel: true, Do: func(*engine.Call, *engine.Args) (any, error) { return randomUUID(), nil }},
+		{Name: "pbkdf2", Params: []string{"password", "salt", "iterations", "length", "digest?"}, TopLevel: true, Do: luaPBKDF2},
+		{Name: "equal", Params: []string{"a", "b"}, TopLevel: true, Do: func(_ *engine.Call, a *engine.Args) (any, error) {
+			x, y := a.Bytes(0), a.Bytes(1)
+			return subtle.ConstantTimeCompare(x, y) == 1, a.Err()
+		}},
 	}})
 	engine.Define(&engine.Module{Name: "base64", Lang: "lua", Funcs: []*engine.Func{
 		{Name: "encode", Params: []string{"data"}, TopLevel: true, Do: func(_ *engine.Call, a *engine.Args) (any, error) {
@@ -44,6 +50,7 @@ func init() {
 		{Name: "randomBytes", Params: []string{"size"}, TopLevel: true, Do: randomBytes},
 		{Name: "randomUUID", TopLevel: true, Do: func(*engine.Call, *engine.Args) (any, error) { return randomUUID(), nil }},
 		{Name: "timingSafeEqual", Params: []string{"a", "b"}, TopLevel: true, Do: timingSafeEqual},
+		{Name: "pbkdf2", Params: []string{"password", "salt", "iterations", "keylen", "digest"}, TopLevel: true, Do: pbkdf2Key},
 	}})
 }
 
@@ -138,6 +145,47 @@ func randomBytes(c *engine.Call, a *engine.Args) (any, error) {
 	b := make([]byte, int(n))
 	rand.Read(b)
 	return b, nil
+}
+
+// maxPBKDF2 bounds pbkdf2's work: it runs in Go, where a request's
+// timeout cannot stop it (5 million SHA-256 rounds take about a second).
+const maxPBKDF2 = 5_000_000
+
+// pbkdf2Key is PBKDF2 (RFC 8018): JavaScript's crypto.pbkdf2Sync.
+func pbkdf2Key(_ *engine.Call, a *engine.Args) (any, error) {
+	password, salt, iter, keyLen, digest := a.Bytes(0), a.Bytes(1), a.Number(2), a.Number(3), a.String(4)
+	if a.Err() != nil {
+		return nil, a.Err()
+	}
+	return derive(password, salt, iter, keyLen, digest)
+}
+
+func derive(password, salt []byte, iter, keyLen float64, digest string) ([]byte, error) {
+	newH, err := newHash(digest)
+	if err != nil {
+		return nil, err
+	}
+	if iter < 1 || iter > maxPBKDF2 || iter != float64(int(iter)) {
+		return nil, &engine.RangeError{Err: fmt.Errorf("iterations must be a whole number from 1 to %d, got %v", maxPBKDF2, iter)}
+	}
+	if keyLen < 1 || keyLen > 1024 || keyLen != float64(int(keyLen)) {
+		return nil, &engine.RangeError{Err: fmt.Errorf("the key length must be a whole number from 1 to 1024, got %v", keyLen)}
+	}
+	return pbkdf2.Key(newH, string(password), salt, int(iter), int(keyLen))
+}
+
+// luaPBKDF2 is crypto.pbkdf2(password, salt, iterations, length, digest):
+// the key in hex; digest defaults to sha256.
+func luaPBKDF2(_ *engine.Call, a *engine.Args) (any, error) {
+	password, salt, iter, keyLen, digest := a.Bytes(0), a.Bytes(1), a.Number(2), a.Number(3), a.OptString(4, "sha256")
+	if a.Err() != nil {
+		return nil, a.Err()
+	}
+	k, err := derive(password, salt, iter, keyLen, digest)
+	if err != nil {
+		return nil, err
+	}
+	return hex.EncodeToString(k), nil
 }
 
 // randomUUID is a version 4 UUID (RFC 9562), lower-case.

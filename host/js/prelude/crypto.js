@@ -1,6 +1,7 @@
 // crypto.js: the Web Crypto global (getRandomValues, randomUUID,
 // subtle.digest) and Node's crypto module (randomBytes, randomUUID,
-// randomInt, createHash, createHmac, hash, timingSafeEqual, webcrypto),
+// randomInt, createHash, createHmac, hash, timingSafeEqual, pbkdf2,
+// pbkdf2Sync, webcrypto),
 // over native hashes and randomness.
 (function (native, need) {
   "use strict";
@@ -114,6 +115,15 @@
     hash: (alg, data, enc = "hex") => new Hash(alg).update(data).digest(enc),
     getHashes: () => ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"],
     timingSafeEqual(a, b) { return native.timingSafeEqual(bytes(a, "timingSafeEqual"), bytes(b, "timingSafeEqual")); },
+    pbkdf2Sync(password, salt, iterations, keylen, digest) {
+      if (typeof digest !== "string") throw new TypeError(`The "digest" argument must be of type string. Received ${typeof digest}`);
+      return Buffer.from(native.pbkdf2(input(password, "utf8", "pbkdf2Sync"), input(salt, "utf8", "pbkdf2Sync"), iterations, keylen, digest));
+    },
+    pbkdf2(password, salt, iterations, keylen, digest, cb) {
+      let key, err = null;
+      try { key = cryptoModule.pbkdf2Sync(password, salt, iterations, keylen, digest); } catch (e) { err = e; }
+      queueMicrotask(() => cb(err, key));
+    },
     constants: {},
   };
   return { crypto: webcrypto, cryptoModule };

@@ -3,6 +3,11 @@ local cases = {
   hashes = function()
     return table.concat({crypto.sha256("abc"), crypto.hmac_sha256("key", "The quick brown fox jumps over the lazy dog"), crypto.sha256("")}, "|")
   end,
+  pbkdf2 = function()
+    local ok, e = pcall(crypto.pbkdf2, "p", "s", 1e9, 32)
+    return table.concat({crypto.pbkdf2("password", "salt", 1, 32), crypto.pbkdf2("password", "salt", 4096, 32, "sha256"),
+      tostring(crypto.equal("abc", "abc")), tostring(crypto.equal("abc", "abd")), tostring(crypto.equal("abc", "ab")), tostring(e)}, "|")
+  end,
   random = function()
     local b = crypto.random_bytes(16)
     local id = crypto.uuid()

@@ -44,6 +44,15 @@ const cases = {
       (() => { const n = c.randomInt(10); return n >= 0 && n < 10; })(),
     ].join("|");
   },
+  "node pbkdf2"() {
+    const c = require("crypto");
+    return [
+      c.pbkdf2Sync("password", "salt", 1, 32, "sha256").toString("hex"),
+      c.pbkdf2Sync(Buffer.from("password"), "salt", 4096, 32, "sha256").toString("hex"),
+      (() => { try { c.pbkdf2Sync("p", "s", 0, 32, "sha256"); } catch (e) { return e.name + ": " + e.message; } })(),
+      (() => { try { c.pbkdf2Sync("p", "s", 1, 32, "whirl"); } catch (e) { return e.message; } })(),
+    ].join("|");
+  },
   path() {
     const p = require("path");
     return [p.join("/a/b", "../c", "./d.txt"), p.resolve("x", "/y", "z"), p.dirname("/a/b/c.js"), p.basename("/a/b/c.js", ".js"),
