@@ -74,3 +74,21 @@ func TestReadmeSSE(t *testing.T) {
 		t.Errorf("%d flushes, want one per event", r.Flushes())
 	}
 }
+
+// The README's SQL example: a form posted, stored and listed escaped,
+// with the migration its comment shows.
+func TestReadmeNotes(t *testing.T) {
+	plat := dbPlatform(t, "sqlite", 100)
+	main := plat.Databases()["main"].DB
+	if _, err := main.Exec(t.Context(), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);", nil); err != nil {
+		t.Fatal(err)
+	}
+	p, lb := newPool(t, "notes.js", readmeScript(t, "// notes.js"), Config{Platform: plat})
+	r := do(p, "POST", "/notes", "body=%3Cb%3Ehi%3C%2Fb%3E", "REQUEST_METHOD", "POST", "CONTENT_TYPE", "application/x-www-form-urlencoded")
+	if r.Code() != 303 || r.SentHeader().Get("Location") != "/notes" {
+		t.Errorf("POST: %d %q (log %s)", r.Code(), r.SentHeader(), lb)
+	}
+	if r := do(p, "GET", "/notes", ""); r.Body() != "<ul><li>&lt;b&gt;hi&lt;/b&gt;</li></ul>" {
+		t.Errorf("GET: %q", r.Body())
+	}
+}
