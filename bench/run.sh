@@ -32,7 +32,7 @@ DUR=${DUR:-10s}
 WARM=${WARM:-2s}
 CONNS=${CONNS:-"64 8"}
 THREADS=${THREADS:-2}
-NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087 UP_PORT=18088
+NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087 UP_PORT=18088 PG_PORT=18091
 SS_SYSTEMS="nginx-gohello nginx-ss-js nginx-ss-lua caddy-gohello caddy-ss-js caddy-ss-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
 ALL_SYSTEMS="nginx-static caddy-static nginx-php2 nginx-php4 caddy-php4 nginx-gofcgi nginx-gofcgi-ka caddy-gofcgi nginx-lua node-1 node-cluster2 go-http $SS_SYSTEMS"
 ALL=$ALL_SYSTEMS
@@ -50,7 +50,7 @@ install_pkgs() {
 	fi
 	apt-get update -qq || log "WARN: apt-get update failed"
 	local p
-	for p in nginx php-fpm php-opcache php-curl caddy wrk libfcgi-bin libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils hey curl time; do
+	for p in nginx php-fpm php-cli php-opcache php-curl php-sqlite3 php-pgsql postgresql caddy wrk libfcgi-bin libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils hey curl time; do
 		dpkg -s "$p" >/dev/null 2>&1 && continue
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 ||
 			log "WARN: could not install $p (skipped)"
@@ -90,7 +90,38 @@ prepare() {
 	chmod -R a+rX "$ANCH/scriptsrv"
 	# nginx/php-fpm workers run as www-data: they must read the scripts
 	chmod -R a+rX "$ANCH/php" "$ANCH/lua"
+	prepare_databases
 	versions >"$OUT/versions.txt" 2>&1 || true
+}
+
+# prepare_databases makes the db workloads' data: a Postgres on $PG_PORT (as the postgres
+# user: it refuses root) when Postgres is installed, then scriptsrv's migrations (10,000 rows
+# in items) on its SQLite file and on Postgres, and a copy of the SQLite file for php-fpm
+# (its workers run as www-data, and SQLite needs to write beside a file it reads).
+PG_PID= PG=0
+prepare_databases() {
+	local bin
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1) || true
+	rm -rf "$RUN/pg" "$RUN/ss.db"* "$RUN/phpdb"
+	if [ -n "$bin" ] && id postgres >/dev/null 2>&1; then
+		mkdir -p "$RUN/pg" && chown postgres "$RUN/pg"
+		su postgres -s /bin/sh -c "$bin/initdb -D $RUN/pg/data -U postgres --auth=trust -E UTF8 --no-sync" >"$RUN/pg-init.log" 2>&1
+		spawn postgres su postgres -s /bin/sh -c "exec $bin/postgres -D $RUN/pg/data -h 127.0.0.1 -p $PG_PORT -k $RUN/pg -c fsync=off -c max_connections=100"
+		PG_PID=$LASTPID
+		local i
+		for i in $(seq 100); do "$bin/pg_isready" -q -h 127.0.0.1 -p $PG_PORT && break; sleep 0.1; done
+		"$bin/psql" -q -h 127.0.0.1 -p $PG_PORT -U postgres -c "CREATE DATABASE bench" && PG=1
+	fi
+	[ "$PG" = 1 ] || log "WARN: no Postgres: the db-pg workload is left out"
+	render "$CONF/scriptsrv.toml.in" "$RUN/scriptsrv.toml"
+	if [ "$PG" = 1 ]; then
+		printf '\n[db.pg]\nurl = "postgres://postgres@127.0.0.1:%s/bench"\nmigrations = "%s/scriptsrv/migrations"\nmax_open = 4\n' "$PG_PORT" "$ANCH" >>"$RUN/scriptsrv.toml"
+	fi
+	# scriptsrv applies the migrations at start; stop it again once it serves.
+	start_scriptsrv
+	wait_ready "http://127.0.0.1:$SS_PORT/hello"
+	stop_tree "$BACK"
+	mkdir -p "$RUN/phpdb" && cp "$RUN/ss.db" "$RUN/phpdb/php.db" && chown -R www-data "$RUN/phpdb" 2>/dev/null || true
 }
 
 versions() {
@@ -184,7 +215,7 @@ wait_gone() { # port: until nothing listens (previous system fully stopped)
 # start_system NAME sets FRONT (front-end root pid, may be empty), BACK (backend root pid, may
 # be empty), URL_HELLO, URL_WORK and URL_FETCH (empty: no such workload). The fetch workload's
 # upstream (the Go anchor's /item on $UP_PORT, keep-alive) runs for the whole benchmark.
-FRONT= BACK= URL_HELLO= URL_WORK= URL_FETCH=
+FRONT= BACK= URL_HELLO= URL_WORK= URL_FETCH= URL_DB= URL_DBPG=
 start_php() { # children
 	rm -f "$RUN/php.sock"
 	spawn php-fpm "$PHPFPM" -F -y "$RUN/php-fpm$1.conf"
@@ -218,13 +249,13 @@ start_caddy() { # caddyfile-suffix
 	FRONT=$LASTPID
 }
 start_system() {
-	FRONT= BACK= URL_HELLO= URL_WORK= URL_FETCH= DIRECT=
+	FRONT= BACK= URL_HELLO= URL_WORK= URL_FETCH= URL_DB= URL_DBPG= DIRECT=
 	local n="http://127.0.0.1:$NGINX_PORT" c="http://127.0.0.1:$CADDY_PORT" s="http://127.0.0.1:$SS_PORT"
 	case $1 in
 	nginx-static) start_nginx static; URL_HELLO=$n/hello ;;
 	caddy-static) start_caddy static; URL_HELLO=$c/hello ;;
 	nginx-php2) start_php 2; start_nginx php; URL_HELLO=$n/hello.php URL_WORK="$n/work.php?name=world" ;;
-	nginx-php4) start_php 4; start_nginx php; URL_HELLO=$n/hello.php URL_WORK="$n/work.php?name=world" URL_FETCH=$n/fetch.php ;;
+	nginx-php4) start_php 4; start_nginx php; URL_HELLO=$n/hello.php URL_WORK="$n/work.php?name=world" URL_FETCH=$n/fetch.php URL_DB=$n/db.php URL_DBPG=$n/dbpg.php ;;
 	caddy-php4) start_php 4; start_caddy php; URL_HELLO=$c/hello.php URL_WORK="$c/work.php?name=world" ;;
 	nginx-gofcgi) start_gofcgi; start_nginx gofcgi; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
 	nginx-gofcgi-ka) start_gofcgi; start_nginx gofcgi-ka; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
@@ -239,12 +270,12 @@ start_system() {
 	go-http)
 		spawn gohttp "$RUN/gofcgi" -http 127.0.0.1:$GOHTTP_PORT; BACK=$LASTPID
 		URL_HELLO=http://127.0.0.1:$GOHTTP_PORT/hello URL_WORK="http://127.0.0.1:$GOHTTP_PORT/work?name=world" ;;
-	nginx-ss-js) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" URL_FETCH=$n/fetch ;;
-	nginx-ss-lua) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/lua/hello URL_WORK="$n/lua/work?name=world" URL_FETCH=$n/lua/fetch ;;
+	nginx-ss-js) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" URL_FETCH=$n/fetch URL_DB=$n/db URL_DBPG=$n/dbpg ;;
+	nginx-ss-lua) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/lua/hello URL_WORK="$n/lua/work?name=world" URL_FETCH=$n/lua/fetch URL_DB=$n/lua/db URL_DBPG=$n/lua/dbpg ;;
 	caddy-ss-js) start_scriptsrv; start_caddy scriptsrv; URL_HELLO=$c/hello URL_WORK="$c/work?name=world" ;;
 	caddy-ss-lua) start_scriptsrv; start_caddy scriptsrv; URL_HELLO=$c/lua/hello URL_WORK="$c/lua/work?name=world" ;;
-	ss-http-js) start_scriptsrv; URL_HELLO=$s/hello URL_WORK="$s/work?name=world" URL_FETCH=$s/fetch ;;
-	ss-http-lua) start_scriptsrv; URL_HELLO=$s/lua/hello URL_WORK="$s/lua/work?name=world" URL_FETCH=$s/lua/fetch ;;
+	ss-http-js) start_scriptsrv; URL_HELLO=$s/hello URL_WORK="$s/work?name=world" URL_FETCH=$s/fetch URL_DB=$s/db URL_DBPG=$s/dbpg ;;
+	ss-http-lua) start_scriptsrv; URL_HELLO=$s/lua/hello URL_WORK="$s/lua/work?name=world" URL_FETCH=$s/lua/fetch URL_DB=$s/lua/db URL_DBPG=$s/lua/dbpg ;;
 	direct-ss-js) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/hello URL_WORK="/work?name=world" ;;
 	direct-ss-lua) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/lua/hello URL_WORK="/lua/work?name=world" ;;
 	nginx-gohello) start_gohello; start_nginx gohello; URL_HELLO=$n/hello URL_WORK="$n/work?name=world" ;;
@@ -252,6 +283,7 @@ start_system() {
 	direct-gohello) start_gohello; DIRECT=unix:$RUN/gohello.sock URL_HELLO=/hello URL_WORK="/work?name=world" ;;
 	*) log "unknown system $1"; return 1 ;;
 	esac
+	[ "$PG" = 1 ] || URL_DBPG=
 	[ -n "$DIRECT" ] && return 0
 	wait_ready "$URL_HELLO"
 }
@@ -280,6 +312,12 @@ verify() { # sys: save full answers, check bodies (hello must be exactly 20 byte
 		curl -s -i --max-time 2 "$URL_FETCH" >"$f.fetch.txt" || true
 		[ "$(curl -s --max-time 2 "$URL_FETCH")" = "widget" ] || log "WARN: $sys fetch body is not widget: $(head -c 120 "$f.fetch.txt")"
 	fi
+	local u
+	for u in "$URL_DB" "$URL_DBPG"; do
+		[ -z "$u" ] && continue
+		curl -s -i --max-time 2 "$u?id=42" >"$f.${u##*/}.txt" || true
+		case $(curl -s --max-time 2 "$u?id=42") in *'"id":42'*'"name":"item 42"'*) ;; *) log "WARN: $sys ${u##*/} body: $(tail -c 120 "$f.${u##*/}.txt")" ;; esac
+	done
 	case $sys in *php*) curl -s --max-time 2 "${URL_HELLO%/hello.php}/opcache.php" >"$f.opcache.txt" || true ;; esac
 }
 
@@ -324,10 +362,12 @@ measure_system() { # round sys
 	fi
 	[ "$r" = 1 ] && verify "$sys"
 	printf '%s\t%s\tidle\tfront=%s\tback=%s\n' "$r" "$sys" "$(mem_kb "$FRONT" | tr ' ' ,)" "$(mem_kb "$BACK" | tr ' ' ,)" >>"$OUT/mem.tsv"
-	for wl in hello work fetch; do
+	for wl in hello work fetch db db-pg; do
 		url=$URL_HELLO
 		[ "$wl" = work ] && url=$URL_WORK
 		[ "$wl" = fetch ] && url=$URL_FETCH
+		[ "$wl" = db ] && url=$URL_DB
+		[ "$wl" = db-pg ] && url=$URL_DBPG
 		[ -z "$url" ] && continue
 		if [ -n "$DIRECT" ]; then # warm-up, discarded
 			timeout 30 "$RUN/fcgiload" -addr "$DIRECT" -c 64 -d "$WARM" -uri "$url" >/dev/null 2>&1 || true
@@ -396,6 +436,7 @@ main() {
 	done
 	stop_tree "$upstream"
 	extras
+	stop_tree "$PG_PID"
 	python3 "$ANCH/summarize.py" "$OUT" >"$OUT/summary.md"
 	log "summary: $OUT/summary.md"
 	cat "$OUT/summary.md"

@@ -113,7 +113,7 @@ def agg(key):
 
 systems = [s for s in ORDER if any(k[0] == s for k in runs)] + sorted({k[0] for k in runs} - set(ORDER))
 conns = sorted({k[2] for k in runs}, reverse=True)
-wls = ["hello", "work", "fetch"]
+wls = ["hello", "work", "fetch", "db", "db-pg"]
 
 
 def fmt_rps(a):
@@ -204,6 +204,9 @@ for c in conns:
     for lang in ("js", "lua"):
         row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, fetch c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "fetch", c), 1.5)
     row(f"scriptsrv HTTP JS ÷ node 1 process, fetch c{c}", ratio("ss-http-js", "node-1", "fetch", c), 1.0)
+    for wl in ("db", "db-pg"):
+        for lang in ("js", "lua"):
+            row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, {wl} c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", wl, c), 1.5)
     row(f"scriptsrv HTTP JS ÷ node 1 process, hello c{c}", ratio("ss-http-js", "node-1", "hello", c), 1.3)
     row(f"scriptsrv HTTP JS ÷ node cluster 2, hello c{c}", ratio("ss-http-js", "node-cluster2", "hello", c), 1.0)
     row(f"direct JS hello ÷ native Go handler, c{c}", ratio("direct-ss-js", "direct-gohello", "hello", c), 0.7)

@@ -84,3 +84,24 @@ func TestAppendHeaderBlock(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// The Status line goes only when it says something: not for a plain 200
+// (Caddy would forward it to the client), but for other statuses, for a
+// 200 with a Location (else a 302) and for a block with no other line.
+func TestAppendHeaderBlockStatus(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		h      http.Header
+		want   string
+	}{
+		{200, http.Header{"Content-Type": {"text/html"}}, "Content-Type: text/html\r\n\r\n"},
+		{404, http.Header{"Content-Type": {"text/html"}}, "Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\n"},
+		{302, http.Header{"Location": {"/x"}}, "Status: 302 Found\r\nLocation: /x\r\n\r\n"},
+		{200, http.Header{"Location": {"/x"}}, "Status: 200 OK\r\nLocation: /x\r\n\r\n"},
+		{200, http.Header{}, "Status: 200 OK\r\n\r\n"},
+	} {
+		if got := string(AppendHeaderBlock(nil, c.status, c.h)); got != c.want {
+			t.Errorf("%d %v: got %q, want %q", c.status, c.h, got, c.want)
+		}
+	}
+}

@@ -9,15 +9,22 @@ import (
 	"strings"
 )
 
-// AppendHeaderBlock appends a CGI header block to dst: an explicit
-// "Status: NNN Reason" line first (Caddy reads only Status and never infers
-// 302 from Location), the headers in sorted order, then a blank line.
+// AppendHeaderBlock appends a CGI header block to dst: a "Status: NNN
+// Reason" line first unless the status is 200 (Caddy reads only Status,
+// never infers 302 from Location, and forwards the Status line to clients
+// as a header), the headers in sorted order, then a blank line.
 func AppendHeaderBlock(dst []byte, status int, h http.Header) []byte {
-	dst = append(dst, "Status: "...)
-	dst = strconv.AppendInt(dst, int64(status), 10)
-	dst = append(dst, ' ')
-	dst = append(dst, StatusText(status)...)
-	dst = append(dst, "\r\n"...)
+	// 200 is what a web server assumes without a Status line; Caddy passes
+	// the line on to clients as a header, so it goes only when it says
+	// something: another status, a 200 with a Location (without it a 302),
+	// or a block that would have no line at all.
+	if status != http.StatusOK || h.Get("Location") != "" || len(h) == 0 {
+		dst = append(dst, "Status: "...)
+		dst = strconv.AppendInt(dst, int64(status), 10)
+		dst = append(dst, ' ')
+		dst = append(dst, StatusText(status)...)
+		dst = append(dst, "\r\n"...)
+	}
 	dst = AppendHeaderFields(dst, h)
 	return append(dst, "\r\n"...)
 }

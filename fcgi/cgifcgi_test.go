@@ -37,7 +37,7 @@ func TestCgiFcgi(t *testing.T) {
 				return out.String(), code
 			}
 			out, code := run("/echo", "hello")
-			if want := fmt.Sprintf("len=5 sha=%x", sha256.Sum256([]byte("hello"))); code != 0 || !strings.Contains(out, want) || !strings.HasPrefix(out, "Status: 200 OK\r\n") {
+			if want := fmt.Sprintf("len=5 sha=%x", sha256.Sum256([]byte("hello"))); code != 0 || !strings.Contains(out, want) || !strings.HasPrefix(out, "Content-Type: text/plain\r\n") {
 				t.Errorf("echo: exit %d, %q", code, out)
 			}
 			big := strings.Repeat("a", 20000)

@@ -104,6 +104,9 @@ func frontCasesWith(t *testing.T, front, base string, errLog func() string, revi
 		if resp.StatusCode != 200 || body != want {
 			t.Errorf("got %d %s\nwant %s", resp.StatusCode, body, want)
 		}
+		if s := resp.Header.Get("Status"); s != "" { // Caddy forwards a Status line as a header
+			t.Errorf("a 200 answer carries Status: %q to the client", s)
+		}
 	})
 	run("POST 5 MiB", func(t *testing.T) {
 		data := make([]byte, 5<<20)
