@@ -355,3 +355,15 @@ func TestCgiFcgiBinary(t *testing.T) {
 type httpRequest = http.Request
 
 func newRequest(method, url string) (*http.Request, error) { return http.NewRequest(method, url, nil) }
+
+// lighttpd's mod_fastcgi over TCP and a unix socket.
+func TestLighttpd(t *testing.T) {
+	e2e.Need(t, "lighttpd", "/usr/sbin/lighttpd")
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			s := startScriptsrv(t, network)
+			f := e2e.Lighttpd(t, s.fcgi)
+			frontCases(t, f.Name, f.URL, f.ErrorLog)
+		})
+	}
+}

@@ -212,3 +212,35 @@ func (f *Front) Exited() (bool, string) {
 	}
 	return false, ""
 }
+
+// Lighttpd starts Debian's lighttpd with mod_fastcgi passing every path
+// to upstream ("127.0.0.1:PORT" or "unix:PATH").
+func Lighttpd(t testing.TB, upstream string) *Front {
+	t.Helper()
+	bin := Need(t, "lighttpd", "/usr/sbin/lighttpd")
+	dir := t.TempDir()
+	port := FreePort(t)
+	server := ""
+	if sock, ok := strings.CutPrefix(upstream, "unix:"); ok {
+		server = fmt.Sprintf(`"socket" => %q`, sock)
+	} else {
+		host, p, _ := strings.Cut(upstream, ":")
+		server = fmt.Sprintf(`"host" => %q, "port" => %s`, host, p)
+	}
+	conf := fmt.Sprintf(`server.document-root = %[1]q
+server.bind = "127.0.0.1"
+server.port = %[2]d
+server.errorlog = "%[1]s/error.log"
+server.upload-dirs = ( %[1]q )
+server.max-request-size = 65536
+server.modules = ( "mod_fastcgi" )
+fastcgi.debug = 0
+fastcgi.server = ( "/" => (( %[3]s, "check-local" => "disable", "fix-root-scriptname" => "enable" )) )
+`, dir, port, server)
+	file := filepath.Join(dir, "lighttpd.conf")
+	os.WriteFile(file, []byte(conf), 0o644)
+	p := Start(t, dir, bin, "-D", "-f", file)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	WaitHTTP(t, url, 10*time.Second)
+	return &Front{URL: url, Proc: p, ErrLog: filepath.Join(dir, "error.log"), Name: "lighttpd"}
+}
