@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"scriptsrv/cgi"
@@ -34,21 +35,36 @@ func runCGI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 1
 	}
 	defer pool.Close()
-	var ps cgi.Params
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			ps = append(ps, cgi.Param{Name: k, Value: v})
-		}
-	}
+	ps, body := cgiRequest(os.Environ(), stdin)
 	bw := bufio.NewWriter(stdout)
 	w := &cgiWriter{out: bw, stderr: stderr, header: http.Header{}}
-	pool.ServeCGI(w, cgi.NewRequest(ctx, ps, stdin))
+	pool.ServeCGI(w, cgi.NewRequest(ctx, ps, body))
 	w.WriteHeader(http.StatusOK)
 	bw.Flush()
 	if w.status >= 500 {
 		return 1
 	}
 	return 0
+}
+
+// cgiRequest is the request a CGI interpreter gets: the params from the
+// environment (REQUEST_METHOD GET when it is not set), the body from stdin
+// — CONTENT_LENGTH bytes of it when that is set, as RFC 3875 says, else
+// all of it.
+func cgiRequest(environ []string, stdin io.Reader) (cgi.Params, io.Reader) {
+	var ps cgi.Params
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			ps = append(ps, cgi.Param{Name: k, Value: v})
+		}
+	}
+	if ps.Get("REQUEST_METHOD") == "" {
+		ps = append(ps, cgi.Param{Name: "REQUEST_METHOD", Value: "GET"})
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(ps.Get("CONTENT_LENGTH")), 10, 64); err == nil && n >= 0 {
+		return ps, io.LimitReader(stdin, n)
+	}
+	return ps, stdin
 }
 
 // cgiWriter writes a CGI response: a header block, then the body.

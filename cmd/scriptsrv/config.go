@@ -84,6 +84,10 @@ type ServerConfig struct {
 	AllowedClients []string `toml:"allowed_clients"`
 	// SocketMode is the permission of a unix socket, octal. Default "0660".
 	SocketMode string `toml:"socket_mode"`
+	// SocketGroup is the group a unix socket is given (a name or number),
+	// so a web server running as another user can connect: "www-data".
+	// Default "" (scriptsrv's own group).
+	SocketGroup string `toml:"socket_group"`
 	// ShutdownTimeout is how long requests in progress may finish after
 	// SIGTERM/SIGINT. Default "10s".
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
@@ -236,8 +240,11 @@ func loadConfig(file string) (*Config, error) {
 		return nil, &ConfigError{File: file, Msg: err.Error()}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0]
-		return nil, &ConfigError{File: file, Line: c.lineOf(k[:len(k)-1], k[len(k)-1], -1), Key: k.String(), Msg: "unknown key"}
+		errs := make([]error, len(und))
+		for i, k := range und {
+			errs[i] = &ConfigError{File: file, Line: c.lineOf(k[:len(k)-1], k[len(k)-1], -1), Key: k.String(), Msg: "unknown key"}
+		}
+		return nil, errors.Join(errs...)
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -278,112 +285,126 @@ func (c *Config) errAt(table []string, key string, index int, format string, arg
 	return &ConfigError{File: c.file, Line: c.lineOf(table, key, index), Key: name, Msg: fmt.Sprintf(format, args...)}
 }
 
-// validate checks the decoded config without side effects.
+// validate checks the decoded config without side effects. It reports
+// every problem it finds, not only the first (errors.Join).
 func (c *Config) validate() error {
-	s := c.Server
+	errs := c.validateServer()
+	errs = append(errs, c.validatePool([]string{"pool"}, c.Pool, 0)...)
+	errs = append(errs, c.validatePlatform()...)
+	if len(c.Routes) == 0 {
+		errs = append(errs, &ConfigError{File: c.file, Msg: "no [[route]]: nothing to serve"})
+	}
+	seen := map[string]int{}
+	for i, r := range c.Routes {
+		errs = append(errs, c.validateRoute(i, r, seen)...)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateServer() []error {
+	var errs []error
+	s, t := c.Server, []string{"server"}
+	bad := func(key, format string, args ...any) { errs = append(errs, c.errAt(t, key, 0, format, args...)) }
 	if s.FastCGI == "" && s.HTTP == "" {
-		return c.errAt([]string{"server"}, "fastcgi", 0, `both fastcgi and http are off ("")`)
+		bad("fastcgi", `both fastcgi and http are off ("")`)
 	}
 	for _, a := range s.AllowedClients {
 		if _, err := fcgi.ParseAllowed(a); err != nil {
-			return c.errAt([]string{"server"}, "allowed_clients", 0, "%v", err)
+			bad("allowed_clients", "%v", err)
 		}
 	}
 	if _, err := strconv.ParseUint(s.SocketMode, 8, 32); err != nil {
-		return c.errAt([]string{"server"}, "socket_mode", 0, "bad mode %q (want octal, e.g. \"0660\")", s.SocketMode)
+		bad("socket_mode", "bad mode %q (want octal, e.g. \"0660\")", s.SocketMode)
 	}
 	for _, a := range s.StatusClients {
 		if _, err := fcgi.ParseAllowed(a); err != nil {
-			return c.errAt([]string{"server"}, "status_clients", 0, "%v", err)
+			bad("status_clients", "%v", err)
+		}
+	}
+	if s.SocketGroup != "" {
+		if _, err := lookupGroup(s.SocketGroup); err != nil {
+			bad("socket_group", "%v", err)
 		}
 	}
 	for _, p := range []struct{ key, v string }{{"status_path", s.StatusPath}, {"metrics_path", s.MetricsPath}, {"health_path", s.HealthPath}} {
 		if p.v != "" && !strings.HasPrefix(p.v, "/") {
-			return c.errAt([]string{"server"}, p.key, 0, "must start with /")
+			bad(p.key, "must start with /")
 		}
 	}
 	switch s.LogFormat {
 	case "text", "json":
 	default:
-		return c.errAt([]string{"server"}, "log_format", 0, "want \"text\" or \"json\", got %q", s.LogFormat)
+		bad("log_format", "want \"text\" or \"json\", got %q", s.LogFormat)
 	}
 	switch s.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return c.errAt([]string{"server"}, "log_level", 0, "want debug, info, warn or error, got %q", s.LogLevel)
+		bad("log_level", "want debug, info, warn or error, got %q", s.LogLevel)
 	}
-	if err := c.validatePool([]string{"pool"}, c.Pool, 0); err != nil {
-		return err
-	}
-	if err := c.validatePlatform(); err != nil {
-		return err
-	}
-	if len(c.Routes) == 0 {
-		return &ConfigError{File: c.file, Msg: "no [[route]]: nothing to serve"}
-	}
-	seen := map[string]int{}
-	for i, r := range c.Routes {
-		if err := c.validateRoute(i, r, seen); err != nil {
-			return err
-		}
-	}
-	return nil
+	return errs
 }
 
-func (c *Config) validatePool(table []string, p PoolConfig, index int) error {
+func (c *Config) validatePool(table []string, p PoolConfig, index int) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, c.errAt(table, key, index, format, args...))
+	}
 	if p.Workers != nil && (*p.Workers < 1 || *p.Workers > 10000) {
-		return c.errAt(table, "workers", index, "want 1 to 10000, got %d", *p.Workers)
+		bad("workers", "want 1 to 10000, got %d", *p.Workers)
 	}
 	if p.MaxRequests != nil && *p.MaxRequests < 0 {
-		return c.errAt(table, "max_requests", index, "must not be negative")
+		bad("max_requests", "must not be negative")
 	}
 	if p.Timeout != nil && p.Timeout.Duration == 0 {
-		return c.errAt(table, "timeout", index, "must be more than 0")
+		bad("timeout", "must be more than 0")
 	}
 	if p.MaxBody != nil && *p.MaxBody <= 0 {
-		return c.errAt(table, "max_body", index, "must be more than 0")
+		bad("max_body", "must be more than 0")
 	}
 	for _, m := range p.Modules {
 		if fi, err := os.Stat(c.abs(m)); err != nil || !fi.IsDir() {
-			return c.errAt(table, "modules", index, "%q is not a folder (paths are relative to the config file)", m)
+			bad("modules", "%q is not a folder (paths are relative to the config file)", m)
 		}
 	}
-	return nil
+	return errs
 }
 
-func (c *Config) validateRoute(i int, r RouteConfig, seen map[string]int) error {
+func (c *Config) validateRoute(i int, r RouteConfig, seen map[string]int) []error {
 	t := []string{"route"}
+	bad := func(key, format string, args ...any) []error {
+		return append([]error{c.errAt(t, key, i, format, args...)}, c.validatePool(t, r.PoolConfig, i)...)
+	}
 	if r.Path == "" || r.Path[0] != '/' {
-		return c.errAt(t, "path", i, "want a path starting with /, got %q", r.Path)
+		return bad("path", "want a path starting with /, got %q", r.Path)
 	}
 	norm := strings.TrimSuffix(r.Path, "/")
 	if j, dup := seen[norm]; dup {
-		return c.errAt(t, "path", i, "%q overlaps route[%d] (%q)", r.Path, j, c.Routes[j].Path)
+		return bad("path", "%q overlaps route[%d] (%q)", r.Path, j, c.Routes[j].Path)
 	}
 	seen[norm] = i
 	switch {
 	case r.Script != "" && r.Dir != "":
-		return c.errAt(t, "script", i, "set script or dir, not both")
+		return bad("script", "set script or dir, not both")
 	case r.Script == "" && r.Dir == "":
-		return c.errAt(t, "script", i, "set script (one file) or dir (a folder of scripts)")
+		return bad("script", "set script (one file) or dir (a folder of scripts)")
 	case r.Script != "":
 		fi, err := os.Stat(c.abs(r.Script))
 		if err != nil {
-			return c.errAt(t, "script", i, "%v", friendly(err))
+			return bad("script", "%v", friendly(err))
 		}
 		if !fi.Mode().IsRegular() {
-			return c.errAt(t, "script", i, "%s is not a file", r.Script)
+			return bad("script", "%s is not a file", r.Script)
 		}
 		if !host.IsScript(r.Script) {
-			return c.errAt(t, "script", i, "%s: want a %s file", r.Script, host.ScriptExtList())
+			return bad("script", "%s: want a %s file", r.Script, host.ScriptExtList())
 		}
 	default:
 		fi, err := os.Stat(c.abs(r.Dir))
 		if err != nil {
-			return c.errAt(t, "dir", i, "%v", friendly(err))
+			return bad("dir", "%v", friendly(err))
 		}
 		if !fi.IsDir() {
-			return c.errAt(t, "dir", i, "%s is not a folder", r.Dir)
+			return bad("dir", "%s is not a folder", r.Dir)
 		}
 	}
 	return c.validatePool(t, r.PoolConfig, i)

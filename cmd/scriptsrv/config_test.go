@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"scriptsrv/internal/e2e"
 )
 
 // writeConfig writes a config and the scripts it names into a temp dir.
@@ -130,8 +135,113 @@ func TestCGISubcommand(t *testing.T) {
 	t.Setenv("REQUEST_METHOD", "POST")
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), []string{"cgi", "../../scripts/cgi.lua"}, strings.NewReader("the body"), &out, &errb)
-	want := "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nquery: a=1\nbody: the body\nmethod:\tPOST\n"
+	want := "Content-Type: text/plain\r\n\r\nquery: a=1\nbody: the body\nmethod:\tPOST\n"
 	if code != 0 || out.String() != want {
 		t.Errorf("exit %d, got %q, want %q (stderr %q)", code, out.String(), want, errb.String())
+	}
+}
+
+// scriptsrv cgi reads CONTENT_LENGTH bytes of stdin when it is set, and
+// a request without REQUEST_METHOD is a GET.
+func TestCGISubcommandDefaults(t *testing.T) {
+	t.Setenv("QUERY_STRING", "")
+	t.Setenv("REQUEST_METHOD", "")
+	os.Unsetenv("REQUEST_METHOD")
+	t.Setenv("CONTENT_LENGTH", "3")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"cgi", "../../scripts/cgi.lua"}, strings.NewReader("abcdef"), &out, &errb)
+	if want := "body: abc\nmethod:\tGET\n"; code != 0 || !strings.HasSuffix(out.String(), want) {
+		t.Errorf("exit %d, got %q, want it to end %q (stderr %q)", code, out.String(), want, errb.String())
+	}
+}
+
+// scriptsrv help prints the usage on stdout; -version of a binary built
+// in a git checkout names the revision.
+func TestHelpAndVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"help"}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "scriptsrv cgi SCRIPT") || !strings.Contains(out.String(), "-socket-group") {
+		t.Errorf("help: %d %q", code, out.String())
+	}
+	b, err := exec.Command(binary, "-version").Output()
+	rev, _ := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil || !strings.HasPrefix(string(b), "scriptsrv ") || !strings.Contains(string(b), "go1.") {
+		t.Fatalf("-version: %v %q", err, b)
+	}
+	if len(rev) >= 12 && !strings.Contains(string(b), "(revision "+string(rev[:12])) {
+		t.Errorf("-version %q does not name the revision %.12s", b, rev)
+	}
+}
+
+// -check reports every problem of the file, and every script that does
+// not load, not only the first.
+func TestCheckReportsEveryError(t *testing.T) {
+	file := writeConfig(t, `[server]
+log_level = "loud"
+socket_mode = "rw"
+
+[pool]
+workers = 0
+
+[fetch]
+timeout = "0s"
+
+[[route]]
+path = "nope"
+script = "h.js"
+
+[[route]]
+path = "/b"
+script = "missing.js"
+`)
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"-check", "-config", file}, nil, &out, &errb); code == 0 {
+		t.Fatal("exit 0")
+	}
+	for _, want := range []string{"config.toml:2: server.log_level", "config.toml:3: server.socket_mode", "config.toml:6: pool.workers",
+		"config.toml:9: fetch.timeout", "config.toml:12: route[0].path", "route[1].script: ", "missing.js does not exist"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("-check output lacks %q:\n%s", want, errb.String())
+		}
+	}
+	dir := filepath.Dir(file)
+	os.WriteFile(filepath.Join(dir, "bad2.lua"), []byte("function handle(req) return end end"), 0o644)
+	file = writeConfigIn(t, dir, "[[route]]\npath = \"/a\"\nscript = \"bad.js\"\n[[route]]\npath = \"/b\"\nscript = \"bad2.lua\"\n")
+	errb.Reset()
+	if code := Run(context.Background(), []string{"-check", "-config", file}, nil, &out, &errb); code == 0 || !strings.Contains(errb.String(), "bad.js") || !strings.Contains(errb.String(), "bad2.lua") {
+		t.Errorf("two scripts that do not load: %d\n%s", code, errb.String())
+	}
+}
+
+func writeConfigIn(t *testing.T, dir, toml string) string {
+	file := filepath.Join(dir, "two.toml")
+	os.WriteFile(file, []byte(toml), 0o644)
+	return file
+}
+
+// -socket-mode and -socket-group set who may connect to the unix socket,
+// and the start-up log says who can.
+func TestSocketAccess(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "h.lua"), []byte(`function handle(req) return "hi" end`), 0o644)
+	group := "nogroup"
+	if _, err := lookupGroup(group); err != nil {
+		group = strconv.Itoa(os.Getgid())
+	}
+	p := e2e.Start(t, dir, binary, "-socket-mode", "0660", "-socket-group", group, "h.lua")
+	e2e.WaitLog(t, p, "msg=ready", 10*time.Second)
+	fi, err := os.Stat(filepath.Join(dir, "fcgi.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid, _ := lookupGroup(group)
+	if st := fi.Sys().(*syscall.Stat_t); int(st.Gid) != gid || fi.Mode().Perm() != 0o660 {
+		t.Errorf("socket group %d mode %v, want %d and 0660", st.Gid, fi.Mode().Perm(), gid)
+	}
+	if !strings.Contains(p.Out.String(), "who_can_connect=") || !strings.Contains(p.Out.String(), "mode 0660") {
+		t.Errorf("the start-up log does not say who can connect:\n%s", p.Out.String())
+	}
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"-socket-group", "no-such-group-here", "-check", filepath.Join(dir, "h.lua")}, nil, &out, &errb); code == 0 || !strings.Contains(errb.String(), `-socket-group: no group "no-such-group-here"`) {
+		t.Errorf("an unknown group: %d %q", code, errb.String())
 	}
 }

@@ -73,37 +73,41 @@ func validURL(u string) bool {
 }
 
 // validateData checks [db.NAME] and [kv] store.
-func (c *Config) validateData() error {
+func (c *Config) validateData() []error {
+	var errs []error
 	for _, name := range engineSorted(c.DB) {
 		d, t := c.DB[name], []string{"db", name}
+		bad := func(key, format string, args ...any) { errs = append(errs, c.errAt(t, key, 0, format, args...)) }
 		switch {
 		case !dbNameRe.MatchString(name):
-			return c.errAt(t, "url", 0, "bad database name %q (letters, digits, _ and -)", name)
+			bad("url", "bad database name %q (letters, digits, _ and -)", name)
 		case d.URL == "":
-			return c.errAt(t, "url", 0, `missing: "sqlite:data/app.db", "postgres://USER@HOST:PORT/NAME" or "env:VAR"`)
+			bad("url", `missing: "sqlite:data/app.db", "postgres://USER@HOST:PORT/NAME" or "env:VAR"`)
 		case strings.HasPrefix(d.URL, "env:") && os.Getenv(d.URL[4:]) == "":
-			return c.errAt(t, "url", 0, "the environment variable %s is not set", d.URL[4:])
+			bad("url", "the environment variable %s is not set", d.URL[4:])
 		case !validURL(d.url()):
-			return c.errAt(t, "url", 0, `want "sqlite:PATH", "postgres://…" or "env:VAR", got %q`, sqldb.Redact(d.url()))
-		case d.MaxOpen < 0:
-			return c.errAt(t, "max_open", 0, "must be 1 or more")
-		case d.MaxRows < 0:
-			return c.errAt(t, "max_rows", 0, "must be 1 or more")
+			bad("url", `want "sqlite:PATH", "postgres://…" or "env:VAR", got %q`, sqldb.Redact(d.url()))
+		}
+		if d.MaxOpen < 0 {
+			bad("max_open", "must be 1 or more")
+		}
+		if d.MaxRows < 0 {
+			bad("max_rows", "must be 1 or more")
 		}
 		if d.Migrations != "" {
 			if fi, err := os.Stat(c.path(d.Migrations)); err != nil || !fi.IsDir() {
-				return c.errAt(t, "migrations", 0, "%s is not a folder", c.path(d.Migrations))
+				bad("migrations", "%s is not a folder", c.path(d.Migrations))
 			}
 		}
 	}
-	k, t := c.KV, []string{"kv"}
+	k := c.KV
 	switch {
 	case k.Store == "memory", strings.HasPrefix(k.Store, "redis://"):
 	case strings.HasPrefix(k.Store, "sqlite:") && len(k.Store) > len("sqlite:"):
 	default:
-		return c.errAt(t, "store", 0, "want \"memory\", \"sqlite:PATH\" or \"redis://HOST:PORT/DB\", got %q", k.Store)
+		errs = append(errs, c.errAt([]string{"kv"}, "store", 0, "want \"memory\", \"sqlite:PATH\" or \"redis://HOST:PORT/DB\", got %q", k.Store))
 	}
-	return nil
+	return errs
 }
 
 // path is a config-relative path made usable.

@@ -83,53 +83,55 @@ func (f FetchConfig) outboundConfig() outbound.Config {
 	return c
 }
 
-func (c *Config) validateFetch() error {
+func (c *Config) validateFetch() []error {
+	var errs []error
 	f, t := c.Fetch, []string{"fetch"}
-	switch {
-	case f.Timeout.Duration <= 0:
-		return c.errAt(t, "timeout", 0, "must be more than 0")
-	case f.MaxResponse <= 0:
-		return c.errAt(t, "max_response", 0, "must be more than 0")
-	case f.MaxPerRequest < 1:
-		return c.errAt(t, "max_per_request", 0, "must be 1 or more")
+	bad := func(key, format string, args ...any) { errs = append(errs, c.errAt(t, key, 0, format, args...)) }
+	if f.Timeout.Duration <= 0 {
+		bad("timeout", "must be more than 0")
+	}
+	if f.MaxResponse <= 0 {
+		bad("max_response", "must be more than 0")
+	}
+	if f.MaxPerRequest < 1 {
+		bad("max_per_request", "must be 1 or more")
 	}
 	for _, a := range f.Allow {
 		if _, err := outbound.ParsePattern(a); err != nil {
-			return c.errAt(t, "allow", 0, "%v", err)
+			bad("allow", "%v", err)
 		}
 	}
-	return nil
+	return errs
 }
 
 func defaultKV() KVConfig { return KVConfig{Capacity: 64 << 20, MaxValue: 1 << 20, Store: "memory"} }
 
-// validatePlatform checks [kv], [fetch] and [env].
-func (c *Config) validatePlatform() error {
-	k := c.KV
-	t := []string{"kv"}
+// validatePlatform checks [kv], [db.NAME], [fetch] and [env].
+func (c *Config) validatePlatform() []error {
+	var errs []error
+	bad := func(table []string, key, format string, args ...any) {
+		errs = append(errs, c.errAt(table, key, 0, format, args...))
+	}
+	k, t := c.KV, []string{"kv"}
 	if k.Capacity <= 0 {
-		return c.errAt(t, "capacity", 0, "must be more than 0")
+		bad(t, "capacity", "must be more than 0")
 	}
 	if k.MaxValue <= 0 || k.MaxValue > k.Capacity {
-		return c.errAt(t, "max_value", 0, "must be more than 0 and at most capacity (%d bytes)", k.Capacity)
+		bad(t, "max_value", "must be more than 0 and at most capacity (%d bytes)", k.Capacity)
 	}
-	if err := c.validateData(); err != nil {
-		return err
-	}
-	if err := c.validateFetch(); err != nil {
-		return err
-	}
+	errs = append(errs, c.validateData()...)
+	errs = append(errs, c.validateFetch()...)
 	for _, name := range c.Env.Pass {
 		if err := checkEnvName(name); err != nil {
-			return c.errAt([]string{"env"}, "pass", 0, "%v", err)
+			bad([]string{"env"}, "pass", "%v", err)
 		}
 	}
 	for name := range c.Env.Vars {
 		if err := checkEnvName(name); err != nil {
-			return c.errAt([]string{"env"}, "vars", 0, "%v", err)
+			bad([]string{"env"}, "vars", "%v", err)
 		}
 	}
-	return nil
+	return errs
 }
 
 func checkEnvName(name string) error {

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -72,6 +73,7 @@ func buildRoutes(cfg *Config, log *slog.Logger, plat *caps.Platform, check bool)
 	if cfg.Server.Reload && !check {
 		watch = 500 * time.Millisecond
 	}
+	var errs []error // -check reports every script that does not load
 	for i, r := range cfg.Routes {
 		hc, sandbox := cfg.hostConfig(r)
 		hc.Logger = log.With("route", r.Path)
@@ -81,8 +83,7 @@ func buildRoutes(cfg *Config, log *slog.Logger, plat *caps.Platform, check bool)
 			d := &host.Dir{Prefix: r.Path, Root: cfg.abs(r.Dir), Config: hc, Sandbox: sandbox, Watch: watch}
 			if check {
 				if err := checkDir(d.Root, sandbox, hc.Options); err != nil {
-					rs.close()
-					return nil, fmt.Errorf("route[%d] %s: %w", i, r.Path, err)
+					errs = append(errs, fmt.Errorf("route[%d] %s: %w", i, r.Path, err))
 				}
 			}
 			rs.dirs = append(rs.dirs, dirRoute{r.Path, d})
@@ -91,11 +92,18 @@ func buildRoutes(cfg *Config, log *slog.Logger, plat *caps.Platform, check bool)
 		}
 		s, err := host.NewScript(cfg.abs(r.Script), "", sandbox, hc, watch)
 		if err != nil {
-			rs.close()
-			return nil, fmt.Errorf("route[%d] %s: %w", i, r.Path, err)
+			errs = append(errs, fmt.Errorf("route[%d] %s: %w", i, r.Path, err))
+			if !check {
+				break
+			}
+			continue
 		}
 		rs.scripts = append(rs.scripts, scriptRoute{r.Path, s})
 		routes = append(routes, host.Route{Path: r.Path, Handler: s})
+	}
+	if len(errs) > 0 {
+		rs.close()
+		return nil, errors.Join(errs...)
 	}
 	rs.mux = host.NewMux(routes, log)
 	return rs, nil
@@ -341,7 +349,15 @@ func listeners(cfg *Config, log *slog.Logger) (fl, hl net.Listener, err error) {
 		if fl, err = fcgi.Listen(cfg.Server.FastCGI, os.FileMode(mode)); err != nil {
 			return nil, nil, err
 		}
-		log.Info("serving FastCGI", "address", listenName(cfg.Server.FastCGI, fl))
+		if path, isUnix := strings.CutPrefix(cfg.Server.FastCGI, "unix:"); isUnix {
+			if err := setSocketGroup(path, cfg.Server.SocketGroup); err != nil {
+				fl.Close()
+				return nil, nil, err
+			}
+			log.Info("serving FastCGI", "address", cfg.Server.FastCGI, "who_can_connect", whoCanConnect(path))
+		} else {
+			log.Info("serving FastCGI", "address", listenName(cfg.Server.FastCGI, fl))
+		}
 	}
 	if cfg.Server.HTTP != "" {
 		if hl, err = net.Listen("tcp", cfg.Server.HTTP); err != nil {
