@@ -28,14 +28,25 @@ const maxRawHeader = 64 << 10
 type BadCGIError struct {
 	Line   string // the offending line, or "" when the block never ended
 	Reason string
+	// Hint says what to do instead, when the script is a handler that
+	// wrote raw output (print, io.write) by mistake.
+	Hint string
 }
 
 func (e *BadCGIError) Error() string {
+	msg := fmt.Sprintf("bad CGI header line %q: %s", e.Line, e.Reason)
 	if e.Line == "" {
-		return "bad CGI output: " + e.Reason
+		msg = "bad CGI output: " + e.Reason
 	}
-	return fmt.Sprintf("bad CGI header line %q: %s", e.Line, e.Reason)
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
 }
+
+// handlerRawHint is what a handler that printed its body should do.
+const handlerRawHint = "the first output was raw (print, io.write, stdout.write), which in CGI style must start with a header block " +
+	`("Content-Type: text/plain\r\n\r\n"); in a handler, send() the body — it sends the headers — or call header() first`
 
 type outState uint8
 

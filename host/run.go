@@ -288,6 +288,9 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 // scriptFailed logs an uncaught error and answers 500 if it still can.
 func (p *Pool) scriptFailed(rs *reqState, err error, start time.Time) {
 	p.errs.Add(1)
+	if bad := (*BadCGIError)(nil); errors.As(err, &bad) && !p.prog.Load().CGIMode && bad.Hint == "" {
+		bad.Hint = handlerRawHint
+	}
 	attrs := []any{"request_id", RequestID(rs.r.Context()), "method", rs.r.Params.Get("REQUEST_METHOD"), "path", rs.requestPath(), "duration", time.Since(start), "error", err.Error()}
 	var se *ScriptError
 	if errors.As(err, &se) && se.Stack != "" {

@@ -36,7 +36,7 @@ func NewDatabase(name string, db *sqldb.DB, maxRows int) *Database {
 
 func init() {
 	main := func(c *engine.Call) (*Database, error) { return database(c, "main") }
-	funcs := append(dbMethods(main), &engine.Func{Name: "open", Params: []string{"name"}, Do: dbOpen})
+	funcs := append(dbMethods(main), &engine.Func{Name: "open", Params: []string{"name"}, TopLevel: true, Do: dbOpen})
 	engine.Define(&engine.Module{Name: "db", Funcs: funcs})
 }
 

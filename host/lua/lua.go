@@ -220,7 +220,17 @@ func (in *interp) Serve(r engine.Request) error {
 	defer func() { st.cur = nil }()
 	L := st.L
 	L.Push(L.NewFunctionFromProto(in.prog.proto))
-	return st.scriptError(L.PCall(0, 0, nil))
+	if err := L.PCall(0, 1, nil); err != nil {
+		return st.scriptError(err)
+	}
+	// A CGI-style script that returns a value instead of writing answers
+	// with it, as a handler does (not an empty 200).
+	ret := L.Get(-1)
+	L.Pop(1)
+	if ret == lua.LNil || r.Wrote() {
+		return nil
+	}
+	return st.sendValue(ret)
 }
 
 // state is one LState with the script API bound.
@@ -254,6 +264,7 @@ func newState(in *interp) *state {
 	if in.host.MemoryLimit > 0 {
 		st.checkBuiltins()
 	}
+	st.lua51()
 	st.bindModules()
 	st.bindAPI()
 	return st
@@ -293,8 +304,8 @@ func (st *state) scriptError(err error) error {
 	se := &engine.ScriptError{Script: st.interp.prog.src.File, Message: err.Error(), Err: err}
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
-		se.Message = ae.Object.String()
-		se.Stack = strings.TrimSpace(strings.TrimPrefix(ae.StackTrace, "stack traceback:"))
+		se.Message = st.errorText(ae.Object)
+		se.Stack = st.stackText(ae.StackTrace)
 		if ae.Type == lua.ApiErrorPanic {
 			se.Err = engine.ErrPanicked
 		}

@@ -6,6 +6,9 @@ function handle(req) {
     try { header("X-Late", "1"); } catch (e) { send(" header: " + e.message); }
     try { status(500); } catch (e) { send(" status: " + e.message); }
     return;
+  case "printed": // raw output in a handler, not a header block
+    stdout.write("hello\n");
+    return;
   case "default": // rule 2: default Content-Type
     status(201);
     send("made");

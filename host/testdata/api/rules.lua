@@ -15,6 +15,8 @@ function handle(req)
     io.write("Content-Type: not/a-header\r\n\r\n")
   elseif c == "inject" then
     header("X-Evil", "a\r\nSet-Cookie: x=1")
+  elseif c == "printed" then -- print in a handler: raw output, not a header block
+    print("hello")
   elseif c == "badstatus" then
     status(42)
   elseif c == "interim" then -- 1xx is not a final status
