@@ -120,7 +120,9 @@ var apiCases = []apiCase{
 	{name: "require absolute", script: "require", uri: "/?escape=/etc/passwd", status: 500, log: []string{"script error"}},
 	{name: "sandbox js", script: "sandbox", only: "js", status: 200, body_: "object function process:same child_process:refused node:child_process:refused fs.readFileSync: scripts have no file system (kv, db or fetch keep data) exists:false"},
 	{name: "sandbox lua", script: "sandbox", only: "lua", status: 200,
-		body_: "os.execute=absent os.exit=absent os.remove=absent io.popen=absent io.open=absent loadfile=absent dofile=absent debug=absent collectgarbage=0"},
+		body_: "os.execute=absent os.exit=absent os.remove=absent io.popen=absent io.open=absent loadfile=absent dofile=absent " +
+			"debug.getlocal=absent debug.setupvalue=absent debug.sethook=absent debug.getregistry=absent debug.traceback=present debug.getinfo=present " +
+			"collectgarbage=0 getinfo=sandbox.lua:12 traceback=true"},
 	{name: "sandbox off", script: "nosandbox", only: "lua", status: 200, body_: "io.open=function os.execute=function"},
 	{name: "async handle", script: "async", only: "js", status: 200, body: "async ok"},
 	{name: "async never settles", script: "async", only: "js", uri: "/?pending=1", status: 500, log: []string{"never settled"}},
@@ -149,7 +151,7 @@ var apiCases = []apiCase{
 		body_js: "production production s3 undefined undefined APP_MODE,SECRET", body_lua: "production production s3 nil nil GET"},
 	{name: "env in CGI mode", script: "envcgi", cfg: Config{Env: testEnv}, status: 200, body_js: "production undefined", body_lua: "production nil"},
 	{name: "Lua 5.1 where gopher-lua differs", script: "compat", only: "lua", status: 200, body_: "match nil: nil\nsort nil: 1,2,3\nhuge: true true\n" +
-		"tonumber base: 35 255 -5 nil\nq: \"a\\\n\\\"b\\\"\\\\\\000c\\r\"\nq mixed: 7%     x \"y\"\nfind nil: 1"},
+		"tonumber base: 35 255 -5 nil\nq: \"a\\\n\\\"b\\\"\\\\\\000c\\r\"\nq mixed: 7%     x \"y\"\nfind nil: 1\nos.date: Thu Feb 060 08 09 Thu Feb 29 12:00:00 2024 02/29/24 yday 60"},
 	{name: "lua patterns as Lua 5.1", script: "patterns", only: "lua", status: 200, body_: readFile("testdata/api/patterns.lua.out")},
 	{name: "timers and microtasks in order", script: "timers", only: "js", uri: "/?case=await", status: 200, body: "sync,micro,then,t1,t2"},
 	{name: "setTimeout arguments", script: "timers", only: "js", uri: "/?case=args", status: 200, body: "xy"},

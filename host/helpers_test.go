@@ -42,7 +42,7 @@ func poolFor(t testing.TB, file string, cfg Config) (*Pool, *logBuf) {
 	if cfg.Platform == nil {
 		cfg.Platform = fetchPlatform(t, outbound.Config{DenyPrivate: true})
 	}
-	prog, err := Load(file, cfg.Root, !unsandboxed[filepath.Base(file)])
+	prog, err := LoadWith(file, cfg.Root, !unsandboxed[filepath.Base(file)], cfg.Options)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,6 +149,12 @@ type PoolConfig struct {
 	// ["node_modules"] lets scripts in scripts/ use the packages of a
 	// package.json beside config.toml. Default none.
 	Modules []string `toml:"modules"`
+	// LuaPath are extra folders (relative to config.toml, or absolute)
+	// Lua's require reads modules from, read-only, after the scripts'
+	// root: lua_path = ["/usr/share/lua/5.1"] serves Debian's and
+	// LuaRocks' pure-Lua libraries (Penlight, dkjson). Only those folders,
+	// never a link out of them. Default none.
+	LuaPath []string `toml:"lua_path"`
 }
 
 // RouteConfig is one [[route]].
@@ -366,6 +372,11 @@ func (c *Config) validatePool(table []string, p PoolConfig, index int) []error {
 			bad("modules", "%q is not a folder (paths are relative to the config file)", m)
 		}
 	}
+	for _, m := range p.LuaPath {
+		if fi, err := os.Stat(c.abs(m)); err != nil || !fi.IsDir() {
+			bad("lua_path", "%q is not a folder (paths are relative to the config file)", m)
+		}
+	}
 	return errs
 }
 
@@ -473,12 +484,22 @@ func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
 	if o.Modules != nil {
 		modules = o.Modules
 	}
-	for _, m := range modules {
-		abs, err := filepath.Abs(c.abs(m)) // the loaders want absolute folders
-		if err != nil {
-			abs = c.abs(m)
+	absAll := func(dirs []string) []string { // the loaders want absolute folders
+		var out []string
+		for _, m := range dirs {
+			abs, err := filepath.Abs(c.abs(m))
+			if err != nil {
+				abs = c.abs(m)
+			}
+			out = append(out, abs)
 		}
-		hc.Options.Modules = append(hc.Options.Modules, abs)
+		return out
 	}
+	hc.Options.Modules = absAll(modules)
+	luaPath := p.LuaPath
+	if o.LuaPath != nil {
+		luaPath = o.LuaPath
+	}
+	hc.Options.LuaPath = absAll(luaPath)
 	return hc, sandbox
 }

@@ -54,6 +54,7 @@ func TestConfigErrors(t *testing.T) {
 		{"fetch timeout zero", route + "\n[fetch]\ntimeout = \"0s\"\n", "config.toml:7: fetch.timeout: must be more than 0"},
 		{"fetch max_per_request zero", route + "\n[fetch]\nmax_per_request = 0\n", "config.toml:7: fetch.max_per_request: must be 1 or more"},
 		{"modules not a folder", "[pool]\nmodules = [\"node_modules\"]\n" + route, `config.toml:2: pool.modules: "node_modules" is not a folder (paths are relative to the config file)`},
+		{"lua_path not a folder", "[pool]\nlua_path = [\"nowhere\"]\n" + route, `config.toml:2: pool.lua_path: "nowhere" is not a folder`},
 		{"route modules not a folder", route + "modules = [\"h.js\"]\n", `config.toml:5: route[0].modules: "h.js" is not a folder`},
 		{"fetch unknown key", route + "\n[fetch]\nproxy = \"x\"\n", "config.toml:7: fetch.proxy: unknown key"},
 		{"db without url", route + "\n[db.main]\nmax_open = 2\n", `db.main.url: missing: "sqlite:data/app.db"`},

@@ -159,3 +159,20 @@ func post(t *testing.T, url, body string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// [pool] lua_path through the binary: a script requires Debian's dkjson.
+func TestLuaPathBinary(t *testing.T) {
+	if _, err := os.Stat("/usr/share/lua/5.1/dkjson.lua"); err != nil {
+		e2e.Need(t, "/usr/share/lua/5.1/dkjson.lua")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "j.lua"), []byte(`local dkjson = require("dkjson")
+function handle(req) return dkjson.encode({ ok = true }) end`), 0o644)
+	addr := fmt.Sprintf("127.0.0.1:%d", e2e.FreePort(t))
+	os.WriteFile(filepath.Join(dir, "config.toml"), []byte(fmt.Sprintf("[server]\nfastcgi = \"\"\nhttp = %q\n[pool]\nlua_path = [\"/usr/share/lua/5.1\"]\n[[route]]\npath = \"/\"\nscript = \"j.lua\"\n", addr)), 0o644)
+	p := e2e.Start(t, dir, binary, "-config", "config.toml")
+	e2e.WaitLog(t, p, "msg=ready", 10*time.Second)
+	if _, body := get(t, "http://"+addr+"/"); body != `{"ok":true}` {
+		t.Errorf("got %q", body)
+	}
+}

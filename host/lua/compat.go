@@ -1,6 +1,7 @@
 // compat.go: where gopher-lua differs from Lua 5.1 in ways common code
 // hits, made to behave as Lua 5.1 does: table.sort with a nil comparator,
-// math.huge as infinity, tonumber in bases up to 36, string.format's %q.
+// math.huge as infinity, tonumber in bases up to 36, string.format's %q,
+// os.date (osdate.go).
 // (string.match and string.find giving nil are in pattern.go.) Each has a
 // row in the cross-language table (testdata/api/compat.lua).
 
@@ -48,6 +49,7 @@ func (st *state) lua51() {
 		L.Push(v)
 		return 1
 	}))
+	L.GetGlobal("os").(*lua.LTable).RawSetString("date", L.NewFunction(osDate))
 	str := L.GetGlobal("string").(*lua.LTable)
 	format := str.RawGetString("format").(*lua.LFunction)
 	str.RawSetString("format", L.NewFunction(func(L *lua.LState) int {

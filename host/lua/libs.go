@@ -42,6 +42,7 @@ func (st *state) openLibs() {
 		for _, g := range []string{"dofile", "loadfile", "_printregs"} {
 			L.SetGlobal(g, lua.LNil)
 		}
+		st.safeDebug()
 		// collectgarbage would stop the whole Go program: make it a no-op.
 		L.SetGlobal("collectgarbage", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
 	} else {
@@ -51,7 +52,11 @@ func (st *state) openLibs() {
 		}))
 	}
 	pkg := L.GetGlobal("package").(*lua.LTable)
-	pkg.RawSetString("path", lua.LString("?.lua (beside the script)"))
+	searched := []string{"?.lua", "?/init.lua"} // from the scripts' root
+	for _, dir := range st.interp.prog.mods.path {
+		searched = append(searched, dir+"/?.lua", dir+"/?/init.lua")
+	}
+	pkg.RawSetString("path", lua.LString(strings.Join(searched, ";")))
 	loaders := pkg.RawGetString("loaders").(*lua.LTable)
 	loaders.RawSetInt(2, L.NewFunction(st.loadModule))
 	// json is preloaded: require("json") and the global json are the same.
@@ -60,12 +65,18 @@ func (st *state) openLibs() {
 	pkg.RawGetString("loaded").(*lua.LTable).RawSetString("json", mod)
 }
 
-// loadModule is package.loaders[2]: mod.lua from the scripts' root only.
+// loadModule is package.loaders[2]: NAME.lua or NAME/init.lua from the
+// scripts' root, then from the [pool] lua_path folders; nowhere else.
 func (st *state) loadModule(L *lua.LState) int {
 	name := L.CheckString(1)
 	proto, err := st.interp.prog.mods.get(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		L.Push(lua.LString(fmt.Sprintf("\n\tno file %q beside the script", strings.ReplaceAll(name, ".", "/")+".lua")))
+		file := strings.ReplaceAll(name, ".", "/")
+		where := "\n\tno file %q or %q beside the script"
+		if len(st.interp.prog.mods.path) > 0 {
+			where += " nor in [pool] lua_path (" + strings.Join(st.interp.prog.mods.path, ", ") + ")"
+		}
+		L.Push(lua.LString(fmt.Sprintf(where, file+".lua", file+"/init.lua")))
 		return 1
 	}
 	if err != nil {
@@ -73,4 +84,36 @@ func (st *state) loadModule(L *lua.LState) int {
 	}
 	L.Push(L.NewFunctionFromProto(proto))
 	return 1
+}
+
+// safeDebug gives a sandboxed script the part of debug that only reads:
+// traceback and getinfo (names and lines, as Penlight and error reporting
+// libraries use them); the rest (getlocal, setupvalue, sethook, the
+// registry) could reach into other code and stays out.
+func (st *state) safeDebug() {
+	L := st.L
+	L.Push(L.NewFunction(lua.OpenDebug))
+	L.Push(lua.LString(lua.DebugLibName))
+	L.Call(1, 1)
+	full, ok := L.Get(-1).(*lua.LTable)
+	L.Pop(1)
+	if !ok {
+		full, _ = L.GetGlobal("debug").(*lua.LTable)
+	}
+	safe := L.NewTable()
+	if full != nil {
+		safe.RawSetString("traceback", full.RawGetString("traceback"))
+		getinfo, _ := full.RawGetString("getinfo").(*lua.LFunction)
+		safe.RawSetString("getinfo", L.NewFunction(func(L *lua.LState) int {
+			n := getinfo.GFunction(L)
+			if t, ok := L.Get(-1).(*lua.LTable); ok && n == 1 && t.RawGetString("short_src") == lua.LNil {
+				t.RawSetString("short_src", t.RawGetString("source")) // Lua 5.1 has it; our sources are short already
+			}
+			return n
+		}))
+	}
+	L.SetGlobal("debug", safe)
+	if loaded, ok := L.GetField(L.GetGlobal("package"), "loaded").(*lua.LTable); ok {
+		loaded.RawSetString("debug", safe)
+	}
 }

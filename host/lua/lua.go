@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -54,7 +55,7 @@ func compile(src *engine.Source) (engine.Program, error) {
 		return nil, err
 	}
 	return &program{src: src, proto: proto, cgi: !definesHandle(stmts),
-		mods: modules{root: src.Root, loaded: src.Dep, protos: map[string]*lua.FunctionProto{}}}, nil
+		mods: modules{root: src.Root, path: src.Options.LuaPath, loaded: src.Dep, protos: map[string]*lua.FunctionProto{}}}, nil
 }
 
 func (p *program) CGIMode() bool { return p.cgi }
@@ -94,25 +95,47 @@ func definesHandle(stmts []ast.Stmt) bool {
 // errOutsideRoot is the error of a require() that would leave the root.
 var errOutsideRoot = errors.New("outside the scripts' root")
 
-// modules is require()'s compile-once cache, confined to root.
+// modules is require()'s compile-once cache, confined to the scripts' root
+// and the [pool] lua_path folders (read-only, searched after the root).
 type modules struct {
 	root   string
+	path   []string // lua_path: absolute folders
 	loaded func(string)
 	mu     sync.Mutex
 	protos map[string]*lua.FunctionProto
 }
 
+// get finds name as NAME.lua or NAME/init.lua (dots are folders) in the
+// root, then in each lua_path folder; fs.ErrNotExist when none has it.
 func (m *modules) get(name string) (*lua.FunctionProto, error) {
-	file := path.Clean(strings.ReplaceAll(name, ".", "/") + ".lua")
-	if path.IsAbs(file) || strings.HasPrefix(file, "../") || strings.Contains(name, "..") {
+	base := path.Clean(strings.ReplaceAll(name, ".", "/"))
+	if path.IsAbs(base) || strings.HasPrefix(base, "../") || strings.Contains(name, "..") || strings.ContainsAny(name, "/\\") {
 		return nil, fmt.Errorf("module %q: %w", name, errOutsideRoot)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if p, ok := m.protos[file]; ok {
+	if p, ok := m.protos[name]; ok {
 		return p, nil
 	}
-	f, err := os.OpenInRoot(m.root, file)
+	for _, dir := range append([]string{m.root}, m.path...) {
+		for _, file := range []string{base + ".lua", base + "/init.lua"} {
+			p, err := m.load(dir, file)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			m.protos[name] = p
+			return p, nil
+		}
+	}
+	return nil, fs.ErrNotExist
+}
+
+// load compiles file from dir, never following a link out of it.
+func (m *modules) load(dir, file string) (*lua.FunctionProto, error) {
+	f, err := os.OpenInRoot(dir, file)
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +144,16 @@ func (m *modules) get(name string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := compileChunk(string(src), file)
+	name := file
+	if dir != m.root {
+		name = filepath.Join(dir, file)
+	}
+	p, _, err := compileChunk(string(src), name)
 	if err != nil {
 		return nil, err
 	}
-	m.protos[file] = p
 	if m.loaded != nil {
-		m.loaded(filepath.Join(m.root, filepath.FromSlash(file)))
+		m.loaded(filepath.Join(dir, filepath.FromSlash(file)))
 	}
 	return p, nil
 }

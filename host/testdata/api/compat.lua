@@ -11,6 +11,7 @@ function handle(req)
     "q: " .. string.format("%q", 'a\n"b"\\\0c\r'),
     "q mixed: " .. string.format("%d%% %5s %q", 7, "x", "y"),
     "find nil: " .. select("#", ("x"):find("y")),
+    "os.date: " .. os.date("!%a %b %j %U %W %c %x", 1709208000) .. " yday " .. os.date("!*t", 1709208000).yday,
   }
   return table.concat(out, "\n")
 end
