@@ -51,13 +51,13 @@ func (d *Dir) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	file, ok := d.resolve(rest)
 	if !ok {
 		log.Warn("no script for path", "path", p, "dir", d.Root)
-		plain(w, http.StatusNotFound, "not found\n")
+		plain(w, r, http.StatusNotFound, "not found\n")
 		return
 	}
 	script, err := d.script(file)
 	if err != nil {
 		log.Error("script does not load", "script", file, "error", err)
-		plain(w, http.StatusServiceUnavailable, "script unavailable\n")
+		plain(w, r, http.StatusServiceUnavailable, "script unavailable\n")
 		return
 	}
 	script.ServeCGI(w, r)

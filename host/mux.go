@@ -66,13 +66,13 @@ func (m *Mux) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	path, err := cgi.RequestPath(r.Params)
 	if err != nil {
 		m.log.Warn("bad request path", "request_uri", r.Params.Get("REQUEST_URI"), "error", err)
-		badPath(w, err)
+		badPath(w, r, err)
 		return
 	}
 	route, _, ok := m.Match(path)
 	if !ok {
 		m.log.Warn("no route", "method", r.Params.Get("REQUEST_METHOD"), "path", path)
-		plain(w, http.StatusNotFound, "not found\n")
+		plain(w, r, http.StatusNotFound, "not found\n")
 		return
 	}
 	route.Handler.ServeCGI(w, r)
@@ -80,10 +80,10 @@ func (m *Mux) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 
 // badPath answers a path cgi.RequestPath refused: 404 for a NUL byte (no
 // such file can exist), 400 for a bad escape.
-func badPath(w cgi.ResponseWriter, err error) {
+func badPath(w cgi.ResponseWriter, r *cgi.Request, err error) {
 	if errors.Is(err, cgi.ErrNULInPath) {
-		plain(w, http.StatusNotFound, "not found\n")
+		plain(w, r, http.StatusNotFound, "not found\n")
 		return
 	}
-	plain(w, http.StatusBadRequest, "bad request path\n")
+	plain(w, r, http.StatusBadRequest, "bad request path\n")
 }

@@ -69,7 +69,8 @@ type output struct {
 	hdr    []headerField // set through header(), in order; reused
 	raw    []byte
 	fenced bool
-	wrote  bool // anything at all was written by the script
+	wrote  bool   // anything at all was written by the script
+	reqID  string // the request's id, for 5xx answers
 }
 
 func (o *output) reset(w cgi.ResponseWriter) {
@@ -388,10 +389,22 @@ func (o *output) fail(status int, msg string, extra http.Header) bool {
 		h[k] = v
 	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
+	msg = withRequestID(h, status, o.reqID, msg)
 	o.w.WriteHeader(status)
 	o.state = outBody
 	o.w.Write([]byte(msg))
 	return true
+}
+
+// withRequestID puts the request id in a 5xx answer scriptsrv makes: the
+// X-Request-Id header and a line of the body, so the user can find the
+// log line.
+func withRequestID(h http.Header, status int, id, msg string) string {
+	if status < 500 || id == "" {
+		return msg
+	}
+	h.Set("X-Request-Id", id)
+	return msg + "request id: " + id + "\n"
 }
 
 // tryFence fences the output unless a write holds it: a script blocked

@@ -219,11 +219,11 @@ func (p *Pool) Stats() Stats {
 func (p *Pool) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	if n, err := r.Params.ContentLength(); err != nil {
 		p.log.Warn("bad request", "error", err)
-		plain(w, http.StatusBadRequest, "bad CONTENT_LENGTH\n")
+		plain(w, r, http.StatusBadRequest, "bad CONTENT_LENGTH\n")
 		return
 	} else if n > p.cfg.MaxBody {
 		p.log.Warn("request body too large", "content_length", n, "max_body", p.cfg.MaxBody)
-		plain(w, http.StatusRequestEntityTooLarge, "request body too large\n")
+		plain(w, r, http.StatusRequestEntityTooLarge, "request body too large\n")
 		return
 	}
 	wk, err := p.acquire(r.Context())
@@ -232,15 +232,17 @@ func (p *Pool) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 			p.overloads.Add(1)
 			p.log.Warn("all interpreters busy; answering 503", "request_id", RequestID(r.Context()), "queue_timeout", p.cfg.QueueTimeout)
 			w.Header().Set("Retry-After", "1")
-			plain(w, http.StatusServiceUnavailable, "server busy, retry later\n")
+			plain(w, r, http.StatusServiceUnavailable, "server busy, retry later\n")
 		}
 		return
 	}
 	p.run(wk, w, r)
 }
 
-func plain(w cgi.ResponseWriter, status int, msg string) {
+// plain answers r with a short text; a 5xx carries the request id.
+func plain(w cgi.ResponseWriter, r *cgi.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	msg = withRequestID(w.Header(), status, RequestID(r.Context()), msg)
 	w.WriteHeader(status)
 	w.Write([]byte(msg))
 }

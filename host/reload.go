@@ -146,7 +146,7 @@ func (s *Script) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 		}
 		// swapped between Load and Enter: take the new generation
 	}
-	plain(w, http.StatusServiceUnavailable, "script reloading, retry\n")
+	plain(w, r, http.StatusServiceUnavailable, "script reloading, retry\n")
 }
 
 // settle is how long files must stay unchanged before a reload: an editor

@@ -60,6 +60,7 @@ func (rs *reqState) reset(w cgi.ResponseWriter, r *cgi.Request, p *Pool, start t
 	rs.r, rs.pool, rs.path, rs.query, rs.log, rs.slowStack = r, p, "", nil, nil, ""
 	rs.slow.Store(false)
 	rs.out.reset(w)
+	rs.out.reqID = RequestID(r.Context())
 	rs.lim = limitedBody{r: r.Body, left: p.cfg.MaxBody}
 	if rs.body != nil {
 		rs.body.Reset(&rs.lim)
@@ -141,7 +142,7 @@ func (c deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 // errTimedOut is the cause of a request context past its timeout.
 var errTimedOut = errors.New("request timed out")
 
-func (rs *reqState) ID() uint64         { return RequestID(rs.r.Context()) }
+func (rs *reqState) ID() string         { return RequestID(rs.r.Context()) }
 func (rs *reqState) Params() cgi.Params { return rs.r.Params }
 
 func (rs *reqState) Logger() *slog.Logger {

@@ -12,14 +12,16 @@ import (
 
 type requestIDKey struct{}
 
-// WithRequestID returns ctx carrying a request id for the logs.
-func WithRequestID(ctx context.Context, id uint64) context.Context {
+// WithRequestID returns ctx carrying a request id: it names the request
+// in the logs, and every 5xx answer carries it (X-Request-Id and the
+// body), so a user can find the log line.
+func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
-// RequestID is the id WithRequestID put in ctx, or 0.
-func RequestID(ctx context.Context) uint64 {
-	id, _ := ctx.Value(requestIDKey{}).(uint64)
+// RequestID is the id WithRequestID put in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
 }
 

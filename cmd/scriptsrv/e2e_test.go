@@ -165,8 +165,20 @@ func frontCasesWith(t *testing.T, front, base string, errLog func() string, revi
 		}
 	})
 	run("script error is 500", func(t *testing.T) {
-		if resp, body := get(t, base+"/error"); resp.StatusCode != 500 || strings.Contains(body, "e2e boom") {
+		resp, body := get(t, base+"/error")
+		if resp.StatusCode != 500 || strings.Contains(body, "e2e boom") {
 			t.Errorf("got %d %q (details must not leak without debug)", resp.StatusCode, body)
+		}
+		// The answer names the request, so the user can find the log line.
+		if id := resp.Header.Get("X-Request-Id"); id == "" || !strings.Contains(body, "request id: "+id) {
+			t.Errorf("a 500 without its request id: X-Request-Id %q, body %q", id, body)
+		}
+		req, _ := http.NewRequest("GET", base+"/error", nil)
+		req.Header.Set("X-Request-Id", "front-"+front+"-42")
+		if resp, err := noRedirect.Do(req); err != nil || resp.Header.Get("X-Request-Id") != "front-"+front+"-42" {
+			t.Errorf("the front end's request id is not the one answered: %v %v", err, resp.Header)
+		} else {
+			resp.Body.Close()
 		}
 	})
 	run("timeout is 504", func(t *testing.T) {

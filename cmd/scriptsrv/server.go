@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -134,6 +136,7 @@ type app struct {
 	started   time.Time
 	metrics   *metrics
 	nextID    atomic.Uint64
+	idPrefix  string // this process's: "3f9a2c-"
 }
 
 func (a *app) lastReloadErr() string {
@@ -143,9 +146,30 @@ func (a *app) lastReloadErr() string {
 	return ""
 }
 
+// newIDPrefix is a random prefix for this process's request ids, so ids
+// of several instances (or restarts) do not collide in shared logs.
+func newIDPrefix() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:]) + "-"
+}
+
+// requestID is the front end's request id (an X-Request-Id header, as
+// nginx's $request_id or Caddy's {http.request.uuid} set it) when it sent
+// a plausible one, else one of scriptsrv's own: this process's prefix and
+// a counter.
+func (a *app) requestID(ps cgi.Params) string {
+	if id := ps.Get("HTTP_X_REQUEST_ID"); len(id) > 0 && len(id) <= 128 && strings.Trim(id, idChars) == "" {
+		return id
+	}
+	return a.idPrefix + strconv.FormatUint(a.nextID.Add(1), 10)
+}
+
+const idChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:"
+
 // ServeCGI answers one request from either front.
 func (a *app) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
-	id := a.nextID.Add(1)
+	id := a.requestID(r.Params)
 	r = r.WithContext(host.WithRequestID(r.Context(), id))
 	path, err := cgi.RequestPath(r.Params)
 	if err != nil {
@@ -282,7 +306,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	a := &app{log: log, platform: plat, started: start}
+	a := &app{log: log, platform: plat, started: start, idPrefix: newIDPrefix()}
 	a.metrics = newMetrics(a)
 	a.routes.Store(rs)
 	startPprof(log)

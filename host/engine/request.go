@@ -21,7 +21,7 @@ type Request interface {
 	// away or the server shuts down; its deadline is the request's.
 	Context() context.Context
 	// ID is the request id of the logs.
-	ID() uint64
+	ID() string
 
 	Params() cgi.Params
 	Path() string               // req.path
