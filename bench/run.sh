@@ -33,7 +33,7 @@ WARM=${WARM:-2s}
 CONNS=${CONNS:-"64 8"}
 THREADS=${THREADS:-2}
 NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087 UP_PORT=18088 PG_PORT=18091
-SS_SYSTEMS="nginx-gohello nginx-ss-js nginx-ss-lua caddy-gohello caddy-ss-js caddy-ss-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
+SS_SYSTEMS="nginx-gohello nginx-ss-js nginx-ss-lua caddy-gohello caddy-ss-js caddy-ss-lua caddy-ss-http-js caddy-ss-http-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
 ALL_SYSTEMS="nginx-static caddy-static nginx-php2 nginx-php4 caddy-php4 nginx-gofcgi nginx-gofcgi-ka caddy-gofcgi nginx-lua node-1 node-cluster2 go-http $SS_SYSTEMS"
 ALL=$ALL_SYSTEMS
 SYSTEMS=${SYSTEMS:-"nginx-php4 caddy-php4 node-1 node-cluster2 go-http $SS_SYSTEMS"}
@@ -82,7 +82,7 @@ prepare() {
 	render "$CONF/scriptsrv.toml.in" "$RUN/scriptsrv.toml"
 	render "$CONF/php-fpm.conf.in" "$RUN/php-fpm2.conf" 2
 	render "$CONF/php-fpm.conf.in" "$RUN/php-fpm4.conf" 4
-	for f in static php gofcgi scriptsrv gohello; do render "$CONF/Caddyfile-$f.in" "$RUN/Caddyfile-$f"; done
+	for f in static php gofcgi scriptsrv scriptsrv-http gohello; do render "$CONF/Caddyfile-$f.in" "$RUN/Caddyfile-$f"; done
 	log "building Go anchor backend, scriptsrv, gohello and fcgiload"
 	(cd "$ANCH/gofcgi" && go build -trimpath -o "$RUN/gofcgi" .)
 	(cd "$REPO" && go build -trimpath -o "$RUN/scriptsrv" ./cmd/scriptsrv && go build -trimpath -o "$RUN/gohello" ./bench/gohello &&
@@ -274,6 +274,8 @@ start_system() {
 	nginx-ss-lua) start_scriptsrv; start_nginx scriptsrv; URL_HELLO=$n/lua/hello URL_WORK="$n/lua/work?name=world" URL_FETCH=$n/lua/fetch URL_DB=$n/lua/db URL_DBPG=$n/lua/dbpg ;;
 	caddy-ss-js) start_scriptsrv; start_caddy scriptsrv; URL_HELLO=$c/hello URL_WORK="$c/work?name=world" ;;
 	caddy-ss-lua) start_scriptsrv; start_caddy scriptsrv; URL_HELLO=$c/lua/hello URL_WORK="$c/lua/work?name=world" ;;
+	caddy-ss-http-js) start_scriptsrv; start_caddy scriptsrv-http; URL_HELLO=$c/hello URL_WORK="$c/work?name=world" ;;
+	caddy-ss-http-lua) start_scriptsrv; start_caddy scriptsrv-http; URL_HELLO=$c/lua/hello URL_WORK="$c/lua/work?name=world" ;;
 	ss-http-js) start_scriptsrv; URL_HELLO=$s/hello URL_WORK="$s/work?name=world" URL_FETCH=$s/fetch URL_DB=$s/db URL_DBPG=$s/dbpg ;;
 	ss-http-lua) start_scriptsrv; URL_HELLO=$s/lua/hello URL_WORK="$s/lua/work?name=world" URL_FETCH=$s/lua/fetch URL_DB=$s/lua/db URL_DBPG=$s/lua/dbpg ;;
 	direct-ss-js) start_scriptsrv; DIRECT=unix:$RUN/scriptsrv.sock URL_HELLO=/hello URL_WORK="/work?name=world" ;;

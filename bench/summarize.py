@@ -13,7 +13,7 @@ REF = os.environ.get("REF", "nginx-php4")
 TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")
 
 ORDER = ["nginx-static", "caddy-static", "nginx-php2", "nginx-php4", "nginx-gohello", "nginx-ss-js", "nginx-ss-lua",
-         "caddy-php4", "caddy-gohello", "caddy-ss-js", "caddy-ss-lua",
+         "caddy-php4", "caddy-gohello", "caddy-ss-js", "caddy-ss-lua", "caddy-ss-http-js", "caddy-ss-http-lua",
          "nginx-gofcgi", "nginx-gofcgi-ka", "caddy-gofcgi", "nginx-lua",
          "node-1", "node-cluster2", "ss-http-js", "ss-http-lua", "go-http",
          "direct-gohello", "direct-ss-js", "direct-ss-lua"]
@@ -36,6 +36,8 @@ LABEL = {
     "caddy-gohello": "Caddy → native Go handler on scriptsrv's fcgi (ceiling)",
     "caddy-ss-js": "**Caddy → scriptsrv JS**",
     "caddy-ss-lua": "**Caddy → scriptsrv Lua**",
+    "caddy-ss-http-js": "**Caddy reverse_proxy → scriptsrv HTTP front, JS**",
+    "caddy-ss-http-lua": "**Caddy reverse_proxy → scriptsrv HTTP front, Lua**",
     "ss-http-js": "**scriptsrv HTTP front, JS**",
     "ss-http-lua": "**scriptsrv HTTP front, Lua**",
     "direct-gohello": "direct FastCGI → native Go handler on scriptsrv's fcgi",
@@ -201,6 +203,7 @@ for c in conns:
         row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, hello c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "hello", c), 2.0)
         row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, work c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "work", c), 1.5)
         row(f"Caddy → scriptsrv {lang} ÷ Caddy → php-fpm, hello c{c}", ratio(f"caddy-ss-{lang}", "caddy-php4", "hello", c), 1.2)
+        row(f"Caddy → scriptsrv HTTP front {lang} ÷ Caddy → scriptsrv FastCGI {lang}, hello c{c}", ratio(f"caddy-ss-http-{lang}", f"caddy-ss-{lang}", "hello", c), 1.0)
     for lang in ("js", "lua"):
         row(f"nginx → scriptsrv {lang} ÷ nginx → php-fpm, fetch c{c}", ratio(f"nginx-ss-{lang}", "nginx-php4", "fetch", c), 1.5)
     row(f"scriptsrv HTTP JS ÷ node 1 process, fetch c{c}", ratio("ss-http-js", "node-1", "fetch", c), 1.0)

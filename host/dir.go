@@ -1,5 +1,5 @@
 // dir.go: a folder of scripts behind one route: /app/x runs x.js, x.lua
-// (any language's extension).
+// (any language's extension), /app/ and /app/sub/ their folder's index.
 
 package host
 
@@ -63,18 +63,28 @@ func (d *Dir) ServeCGI(w cgi.ResponseWriter, r *cgi.Request) {
 	script.ServeCGI(w, r)
 }
 
-// resolve maps the rest of a request path to a script file in the folder.
+// resolve maps the rest of a request path to a script file in the folder:
+// NAME with its extension, NAME.EXT, or NAME/index.EXT for a folder (the
+// route's own path serves index.EXT).
 func (d *Dir) resolve(rest string) (string, bool) {
 	name := strings.Trim(path.Clean("/"+rest), "/")
-	if name == "" || strings.Contains(name, "\x00") || !fs.ValidPath(name) {
+	if strings.Contains(name, "\x00") || name != "" && !fs.ValidPath(name) {
 		return "", false
 	}
 	var candidates []string
-	if IsScript(name) {
+	switch {
+	case name == "":
+		for _, ext := range ScriptExts() {
+			candidates = append(candidates, "index"+ext)
+		}
+	case IsScript(name):
 		candidates = []string{name}
-	} else {
+	default:
 		for _, ext := range ScriptExts() {
 			candidates = append(candidates, name+ext)
+		}
+		for _, ext := range ScriptExts() {
+			candidates = append(candidates, name+"/index"+ext)
 		}
 	}
 	for _, c := range candidates {

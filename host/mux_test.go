@@ -73,3 +73,23 @@ func TestDir(t *testing.T) {
 		t.Errorf("%d pools kept, want at most 1", len(d.Scripts()))
 	}
 }
+
+// A folder route serves index.EXT for its own path and for a subfolder.
+func TestDirIndex(t *testing.T) {
+	pub := t.TempDir()
+	os.MkdirAll(filepath.Join(pub, "docs"), 0o755)
+	os.WriteFile(filepath.Join(pub, "index.js"), []byte(`function handle(){ return "top index"; }`), 0o644)
+	os.WriteFile(filepath.Join(pub, "docs", "index.lua"), []byte(`function handle() return "docs index" end`), 0o644)
+	d := &Dir{Prefix: "/pages/", Root: pub, Config: Config{Workers: 1}, Sandbox: true}
+	t.Cleanup(d.Close)
+	m := NewMux([]Route{{"/pages/", d}}, nil)
+	for uri, want := range map[string]string{"/pages/": "top index", "/pages": "top index", "/pages/docs": "docs index",
+		"/pages/docs/": "docs index", "/pages/index": "top index", "/pages/docs/index.lua": "docs index"} {
+		if rec := serveMux(m, uri); rec.Code() != 200 || rec.Body() != want {
+			t.Errorf("%s: %d %q, want %q", uri, rec.Code(), rec.Body(), want)
+		}
+	}
+	if rec := serveMux(m, "/pages/nothing/"); rec.Code() != 404 {
+		t.Errorf("a folder without an index: %d", rec.Code())
+	}
+}

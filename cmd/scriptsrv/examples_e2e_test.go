@@ -44,6 +44,7 @@ func TestExamples(t *testing.T) {
 		{"GET", "/stream?n=2", "", "", 200, "data: tick 1\n\ndata: tick 2\n\n"},
 		{"GET", "/pages/time", "", "", 200, "Z\n"},
 		{"GET", "/pages/index", "", "", 200, "served as /pages/NAME"},
+		{"GET", "/pages/", "", "", 200, "served as /pages/NAME"}, // a folder's index
 		{"GET", "/pages/../config.toml", "", "", 404, ""},
 		{"GET", "/pages/%2e%2e/%2e%2e/config.toml", "", "", 404, ""}, // cleaned to /config.toml: no route
 		{"GET", "/pages/%2e%2e/hello", "", "", 200, "hello world"},   // cleaned to /hello, never outside pages/
