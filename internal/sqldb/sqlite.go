@@ -21,8 +21,12 @@ import (
 
 type sqliteDB struct {
 	writer  chan *sqliteConn // one connection: every write and transaction
-	readers chan *sqliteConn // MaxOpen connections (the writer's own channel for :memory:)
+	readers chan *sqliteConn // up to MaxOpen, opened when needed (the writer's own channel for :memory:)
+	mu      sync.Mutex       // guards all and opening readers
 	all     []*sqliteConn
+	maxOpen int
+	path    string
+	busy    time.Duration
 	memory  bool
 	// readOnly remembers, by SQL text, whether a statement only reads (it
 	// may run on a reader); a statement not seen yet is tried on a reader.
@@ -57,16 +61,25 @@ func openSQLite(ctx context.Context, cfg Config) (*sqliteDB, error) {
 		return db, nil
 	}
 	db.readers = make(chan *sqliteConn, cfg.MaxOpen)
-	for range cfg.MaxOpen {
-		r, err := openConn(path, cfg.BusyTimeout, false)
-		if err != nil {
-			db.close()
-			return nil, err
-		}
-		db.all = append(db.all, r)
-		db.readers <- r
-	}
+	db.maxOpen, db.path, db.busy = cfg.MaxOpen, path, cfg.BusyTimeout
 	return db, nil
+}
+
+// openReader opens one more reader when fewer than MaxOpen are open: an
+// idle server keeps only the connections it has needed (each holds its
+// own page cache).
+func (db *sqliteDB) openReader() (*sqliteConn, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if len(db.all)-1 >= db.maxOpen {
+		return nil, nil
+	}
+	r, err := openConn(db.path, db.busy, false)
+	if err != nil {
+		return nil, err
+	}
+	db.all = append(db.all, r)
+	return r, nil
 }
 
 // acquire takes a connection from pool, waiting at most until ctx ends.
@@ -75,6 +88,11 @@ func (db *sqliteDB) acquire(ctx context.Context, pool chan *sqliteConn) (*sqlite
 	case c := <-pool:
 		return c, nil
 	default:
+	}
+	if pool == db.readers && !db.memory {
+		if c, err := db.openReader(); c != nil || err != nil {
+			return c, err
+		}
 	}
 	start := time.Now()
 	db.waits.Add(1)
@@ -148,11 +166,16 @@ func (db *sqliteDB) pool() PoolStats {
 	if !db.memory {
 		idle += len(db.readers)
 	}
-	return PoolStats{Open: len(db.all), InUse: len(db.all) - idle, Idle: idle, Waits: db.waits.Load(),
-		WaitSeconds: time.Duration(db.waitNs.Load()).Seconds(), MaxOpenConns: len(db.all)}
+	db.mu.Lock()
+	open := len(db.all)
+	db.mu.Unlock()
+	return PoolStats{Open: open, InUse: open - idle, Idle: idle, Waits: db.waits.Load(),
+		WaitSeconds: time.Duration(db.waitNs.Load()).Seconds(), MaxOpenConns: 1 + db.maxOpen}
 }
 
 func (db *sqliteDB) close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	var first error
 	for _, c := range db.all {
 		if err := c.close(); err != nil && first == nil {
