@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"scriptsrv/cgi"
 	"scriptsrv/host/engine"
 )
 
@@ -83,4 +84,28 @@ func init() {
 			return nil, context.Cause(c.Context())
 		}
 	}}}})
+}
+
+// A request whose client left before it started, seen first by a
+// capability (http.get, fetch) rather than by the watchdog: the script is
+// stopped, the request counts as an abort, and its interpreter is replaced
+// — the next request on the pool is served, not failed with the old cause.
+func TestStoppedInterpreterReplaced(t *testing.T) {
+	for _, file := range []string{"fetch.js", "fetch.lua"} {
+		t.Run(file, func(t *testing.T) {
+			p, lb := poolFor(t, apiFile(file), Config{Workers: 1})
+			uri := "/?case=json&up=" + upstreamURL(t)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(cgi.ErrClientGone)
+			doCtx(ctx, p, "GET", uri, "")
+			for i := range 3 {
+				if r := do(p, "GET", uri, ""); r.Code() != 200 {
+					t.Fatalf("request %d after the aborted one: %d %q (log %s)", i, r.Code(), r.Body(), lb)
+				}
+			}
+			if strings.Contains(lb.String(), "script error") {
+				t.Errorf("an abort logged as a script error:\n%s", lb)
+			}
+		})
+	}
 }

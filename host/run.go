@@ -256,10 +256,27 @@ func (p *Pool) finish(wk *worker, rs *reqState, err error, start time.Time) {
 		heap.freeMemory()
 		return
 	}
+	if se := (*ScriptError)(nil); errors.As(err, &se) && se.Stopped {
+		// The request ended under the script before a watchdog saw it (a
+		// capability found its context over): answered as an interrupt,
+		// and the stopped interpreter is replaced, never served again.
+		rs.stopping(se.Err)
+		stack := stackOf(err)
+		p.account(rs, start, stack)
+		p.retire(wk)
+		p.replace()
+		p.interrupted(rs, rs.r, start, stack)
+		return
+	}
 	if err == nil {
 		err = rs.out.finish()
 	}
 	switch status := cgi.BodyStatus(rs.lim.err); {
+	case err != nil && context.Cause(rs.r.Context()) != nil && !errors.Is(context.Cause(rs.r.Context()), context.Canceled):
+		// The client left (or the server is shutting down) while the script
+		// ran, and the script failed for it: an abort, not a script error.
+		rs.stopping(context.Cause(rs.r.Context()))
+		p.interrupted(rs, rs.r, start, stackOf(err))
 	case err != nil && status != 0: // the body failed the script, not its code
 		p.log.Warn("request body could not be read", "request_id", RequestID(rs.r.Context()), "path", rs.requestPath(),
 			"status", status, "error", rs.lim.err.Error())

@@ -102,6 +102,10 @@ type ScriptError struct {
 	Message string // the error message, with file:line when known
 	Stack   string // the script's stack, one frame a line
 	Err     error  // the underlying error, if any (an interrupt's cause)
+	// Stopped reports that the interpreter was stopped (a Fatal error: the
+	// request ended under the script, a memory limit): Err is the cause,
+	// and the interpreter cannot serve again.
+	Stopped bool
 }
 
 func (e *ScriptError) Error() string { return e.Message }

@@ -325,7 +325,7 @@ func (rt *runtime) scriptError(err error) error {
 		se.Message = err.Error()
 	}
 	if c := rt.interp.stop.Load(); c != nil { // stopped: say why, where
-		se.Err = *c
+		se.Err, se.Stopped = *c, true
 		where := name
 		if ex != nil && len(ex.Stack()) > 0 {
 			if pos := ex.Stack()[0].Position(); pos.Filename != "" {

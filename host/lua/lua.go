@@ -340,7 +340,7 @@ func (st *state) scriptError(err error) error {
 		}
 	}
 	if c := st.interp.stop.Load(); c != nil {
-		se.Err = *c
+		se.Err, se.Stopped = *c, true
 		msg := strings.Replace(se.Message, context.Canceled.Error(), (*c).Error(), 1)
 		if msg == se.Message && !strings.Contains(msg, (*c).Error()) {
 			msg = name + ": " + (*c).Error()
