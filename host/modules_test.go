@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"scriptsrv/host/engine"
 )
 
 // writeFiles writes files (path → text) under a new folder.
@@ -68,6 +70,14 @@ export function handle() { return String(add(1, 2)); }`,
 		{name: "jsx", script: "page.jsx", uri: "/", want: `{"tag":"p","props":{"class":"x"},"children":["hi ","ann"]}`, status: 200, files: map[string]string{
 			"page.jsx": `const React = { createElement: (tag, props, ...children) => ({ tag, props, children }) };
 export function handle(req) { return JSON.stringify(<p class="x">hi {"ann"}</p>); }`}},
+		{name: "jsx with a factory of its own", script: "page.jsx", uri: "/", want: `<ul><li>a</li><li>b</li></ul>`, status: 200, files: map[string]string{
+			"page.jsx": `const h = (tag, props, ...kids) => tag === F ? kids.flat().join("") : "<" + tag + ">" + kids.flat().join("") + "</" + tag + ">";
+const F = Symbol("fragment");
+export function handle(req) { return <ul><>{["a", "b"].map((x) => <li>{x}</li>)}</></ul>; }`}},
+		{name: "jsx with a pragma", script: "pragma.jsx", uri: "/", want: `[b:bold]`, status: 200, files: map[string]string{
+			"pragma.jsx": `/** @jsx mk */
+const mk = (tag, props, ...kids) => "[" + tag + ":" + kids.join("") + "]";
+export function handle() { return <b>bold</b>; }`}},
 		{name: "fetch handler", script: "app.mjs", method: "POST", uri: "/items?x=1", body: `{"name":"pen"}`, want: `{"got":"pen","path":"/items","x":"1","method":"POST","mode":"test"}`, status: 201, files: map[string]string{
 			"app.mjs": `export default {
   async fetch(request, env, ctx) {
@@ -94,7 +104,11 @@ export function handle() { return createHash("md5").update("abc").digest("hex");
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := writeFiles(t, c.files)
-			p, lb := poolFor(t, filepath.Join(dir, c.script), Config{Root: dir, Env: map[string]string{"APP_MODE": "test"}})
+			cfg := Config{Root: dir, Env: map[string]string{"APP_MODE": "test"}}
+			if c.name == "jsx with a factory of its own" {
+				cfg.Options = engine.Options{JSXFactory: "h", JSXFragment: "F"}
+			}
+			p, lb := poolFor(t, filepath.Join(dir, c.script), cfg)
 			method := c.method
 			if method == "" {
 				method = "GET"

@@ -155,6 +155,12 @@ type PoolConfig struct {
 	// LuaRocks' pure-Lua libraries (Penlight, dkjson). Only those folders,
 	// never a link out of them. Default none.
 	LuaPath []string `toml:"lua_path"`
+	// JSXFactory is what JSX elements compile to: "h" for Preact and
+	// hyperscript-style helpers. A file's own /** @jsx h */ comment wins.
+	// Default "" (React.createElement).
+	JSXFactory *string `toml:"jsx_factory"`
+	// JSXFragment is what <>…</> compiles to. Default "" (React.Fragment).
+	JSXFragment *string `toml:"jsx_fragment"`
 }
 
 // RouteConfig is one [[route]].
@@ -501,5 +507,16 @@ func (c *Config) hostConfig(r RouteConfig) (host.Config, bool) {
 		luaPath = o.LuaPath
 	}
 	hc.Options.LuaPath = absAll(luaPath)
+	for _, x := range []struct {
+		dst        *string
+		pool, mine *string
+	}{{&hc.Options.JSXFactory, p.JSXFactory, o.JSXFactory}, {&hc.Options.JSXFragment, p.JSXFragment, o.JSXFragment}} {
+		switch {
+		case x.mine != nil:
+			*x.dst = *x.mine
+		case x.pool != nil:
+			*x.dst = *x.pool
+		}
+	}
 	return hc, sandbox
 }

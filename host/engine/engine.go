@@ -126,6 +126,10 @@ type Options struct {
 	Modules []string
 	// LuaPath are extra folders (absolute) Lua's require may read.
 	LuaPath []string
+	// JSXFactory and JSXFragment are what JSX compiles to ("" is
+	// React.createElement and React.Fragment); a file's own
+	// /** @jsx h */ comment, or a tsconfig.json jsxFactory, wins.
+	JSXFactory, JSXFragment string
 }
 
 // Program is a compiled script.

@@ -201,19 +201,36 @@ func (rt *runtime) sendValue(v goja.Value) (err error) {
 			panic(x)
 		}
 	}()
-	if rt.sendResponse(v) {
+	ok, pumping := rt.sendResponse(v)
+	if !ok {
+		rt.invoke("", apiFunc("send"), []goja.Value{v})
 		return nil
 	}
-	rt.invoke("", apiFunc("send"), []goja.Value{v})
+	if pumping == nil {
+		return nil
+	}
+	// A stream body: its chunks go out as they come, until it ends.
+	p := pumping.Export().(*goja.Promise)
+	if err := rt.loop.run(func() bool { return p.State() != goja.PromiseStatePending }); err != nil {
+		return rt.scriptError(err)
+	}
+	rt.forgetRejection(p)
+	switch p.State() {
+	case goja.PromiseStatePending:
+		return fmt.Errorf("%s: the Response's body stream never ended (nothing left to wait for)", rt.interp.prog.src.Name)
+	case goja.PromiseStateRejected:
+		return rt.rejection(p.Result())
+	}
 	return nil
 }
 
 // sendResponse answers with a Response handle returned (status, headers,
-// body); false when v is not one.
-func (rt *runtime) sendResponse(v goja.Value) bool {
+// body); false when v is not one. A body that is a stream is pumped: the
+// Promise of its end is returned (nil otherwise).
+func (rt *runtime) sendResponse(v goja.Value) (bool, *goja.Object) {
 	exports, ok := rt.lazy["fetch.js"].(*goja.Object)
 	if !ok { // no Response made in this runtime yet
-		return false
+		return false, nil
 	}
 	parts, _ := goja.AssertFunction(exports.Get("responseParts"))
 	pv, err := parts(goja.Undefined(), v)
@@ -222,7 +239,7 @@ func (rt *runtime) sendResponse(v goja.Value) bool {
 	}
 	p, ok := pv.(*goja.Object)
 	if !ok {
-		return false
+		return false, nil
 	}
 	rt.invoke("", apiFunc("status"), []goja.Value{p.Get("status")})
 	seen := map[string]bool{}
@@ -232,8 +249,17 @@ func (rt *runtime) sendResponse(v goja.Value) bool {
 		rt.invoke("", apiFunc("header"), []goja.Value{rt.vm.ToValue(name), rt.vm.ToValue(kv[1]), rt.vm.ToValue(seen[name])})
 		seen[name] = true
 	}
+	if stream := p.Get("stream"); stream != nil && !goja.IsUndefined(stream) {
+		rt.invoke("", apiFunc("flush"), nil) // the head goes out now
+		pump, _ := goja.AssertFunction(exports.Get("pump"))
+		promise, err := pump(goja.Undefined(), stream)
+		if err != nil {
+			panic(err)
+		}
+		return true, promise.(*goja.Object)
+	}
 	rt.invoke("", apiFunc("send"), []goja.Value{p.Get("body")})
-	return true
+	return true, nil
 }
 
 // apiFunc is one of the script API's global functions.

@@ -63,6 +63,8 @@ func bundle(src *engine.Source) (*bundled, error) {
 		Sourcemap:     api.SourceMapInline,
 		Metafile:      true,
 		NodePaths:     src.Options.Modules,
+		JSXFactory:    src.Options.JSXFactory,
+		JSXFragment:   src.Options.JSXFragment,
 		LogLevel:      api.LogLevelSilent,
 		Loader:        map[string]api.Loader{".js": api.LoaderJS, ".mjs": api.LoaderJS, ".cjs": api.LoaderJS},
 		Plugins:       []api.Plugin{confine(src.Root, src.Options.Modules)},

@@ -247,8 +247,12 @@ func (rt *runtime) bindNatives() {
 	}))
 	n.Set("print", rt.consolePrint)
 	n.Set("respond", func(c goja.FunctionCall) goja.Value {
-		if !rt.sendResponse(c.Argument(0)) {
+		ok, pumping := rt.sendResponse(c.Argument(0))
+		if !ok {
 			rt.invoke("", apiFunc("send"), []goja.Value{c.Argument(0)})
+		}
+		if pumping != nil {
+			return pumping // a stream body: the Promise of its end
 		}
 		return goja.Undefined()
 	})

@@ -74,60 +74,132 @@
     static { headerList = (h) => h.#list; }
   }
 
-  // ReadableStream, as far as bodies go: the bytes of a Request or
-  // Response read in one chunk, or a stream whose source enqueues its
-  // chunks and closes in start(). Bodies are not streamed yet: a source
-  // that enqueues later cannot be a body.
+  // ReadableStream: a queue of chunks its source enqueues — in start(), in
+  // pull() when a reader waits, or later (a timer, a fetch) — read one at a
+  // time. A Response whose body is one streams: each chunk is sent and
+  // flushed as it comes. The bytes of a Request or fetched Response are a
+  // stream of one chunk.
   class ReadableStream {
-    #chunks = []; #closed = false; #error = null; #locked = false; #body = null;
+    #queue = []; #closed = false; #error = null; #locked = false; #body = null;
+    #source = null; #controller = null; #waiting = null; #started = false; #pulling = false;
     constructor(source = {}, strategy) {
       if (source && source[trusted]) { this.#body = source[trusted]; this.#closed = true; return; }
-      const controller = {
-        enqueue: (chunk) => { this.#chunks.push(chunk); },
-        close: () => { this.#closed = true; },
-        error: (e) => { this.#error = e; },
-        get desiredSize() { return 1; },
+      const stream = this;
+      this.#source = source || {};
+      this.#controller = {
+        enqueue(chunk) {
+          if (stream.#closed) throw new TypeError("ReadableStream: enqueue after close");
+          stream.#queue.push(chunk);
+          stream.#wake();
+        },
+        close() { stream.#closed = true; stream.#wake(); },
+        error(e) { stream.#error = e; stream.#wake(); },
+        get desiredSize() { return stream.#queue.length ? 0 : 1; },
       };
-      if (source && typeof source.start === "function") source.start(controller);
+      let started;
+      try {
+        if (typeof this.#source.start === "function") started = this.#source.start(this.#controller);
+      } catch (e) { this.#error = e; }
+      Promise.resolve(started).then(() => { this.#started = true; this.#pull(); }, (e) => { this.#error = e; this.#wake(); });
+    }
+    // wake answers a waiting read when there is something to answer.
+    #wake() {
+      const w = this.#waiting;
+      if (!w) return;
+      if (this.#queue.length) { this.#waiting = null; w.resolve({ value: this.#queue.shift(), done: false }); }
+      else if (this.#error) { this.#waiting = null; w.reject(this.#error); }
+      else if (this.#closed) { this.#waiting = null; w.resolve({ value: undefined, done: true }); }
+    }
+    // pull asks the source for more while a read waits.
+    #pull() {
+      if (!this.#started || this.#pulling || this.#closed || this.#error || !this.#waiting || typeof this.#source.pull !== "function") return;
+      this.#pulling = true;
+      let r;
+      try { r = this.#source.pull(this.#controller); } catch (e) { this.#pulling = false; this.#error = e; this.#wake(); return; }
+      Promise.resolve(r).then(() => { this.#pulling = false; this.#pull(); }, (e) => { this.#pulling = false; this.#error = e; this.#wake(); });
+    }
+    #read() {
+      if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift(), done: false });
+      if (this.#error) return Promise.reject(this.#error);
+      if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+      if (this.#waiting) return Promise.reject(new TypeError("ReadableStream.read: a read is already waiting"));
+      return new Promise((resolve, reject) => { this.#waiting = { resolve, reject }; this.#pull(); });
     }
     get locked() { return this.#locked; }
-    // bytes is everything the stream holds, for a body.
+    // isSource reports a stream of a script's own source (not bytes).
+    static isSource(s) { return s instanceof ReadableStream && s.#body === null; }
+    // bytes is everything the stream holds now, for a body read at once:
+    // a source must have enqueued its chunks and closed.
     static bytes(s, who) {
       if (s.#locked) throw new TypeError(`${who}: the body stream is locked or already read`);
       s.#locked = true;
       if (s.#body) return s.#body.take(who);
       if (s.#error) throw s.#error;
-      if (!s.#closed) throw new TypeError(`${who}: a stream body must enqueue its chunks and close in start() (streaming is not supported yet)`);
-      const parts = s.#chunks.map((c) => typeof c === "string" ? new Uint8Array(native.utf8Encode(c)) : view(c, who));
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) { out.set(p, at); at += p.length; }
-      return out;
+      if (!s.#closed) throw new TypeError(`${who}: a stream body read at once must enqueue its chunks and close in start() (a Response body streams)`);
+      return concat(s.#queue.map((c) => chunkBytes(c, who)));
     }
     getReader() {
       if (this.#locked) throw new TypeError("ReadableStream.getReader: the stream is locked");
-      let chunks = null;
-      const stream = this;
+      if (this.#body) {
+        let chunks = null;
+        const stream = this;
+        return {
+          read() {
+            try {
+              if (chunks === null) { const b = ReadableStream.bytes(stream, "ReadableStream.read"); chunks = b.length ? [b] : []; }
+              return Promise.resolve(chunks.length ? { value: chunks.shift(), done: false } : { value: undefined, done: true });
+            } catch (e) { return Promise.reject(e); }
+          },
+          releaseLock() {}, cancel() { chunks = []; return Promise.resolve(); }, closed: Promise.resolve(),
+        };
+      }
+      this.#locked = true;
       return {
-        read() {
-          try {
-            if (chunks === null) { const b = ReadableStream.bytes(stream, "ReadableStream.read"); chunks = b.length ? [b] : []; }
-            return Promise.resolve(chunks.length ? { value: chunks.shift(), done: false } : { value: undefined, done: true });
-          } catch (e) { return Promise.reject(e); }
-        },
-        releaseLock() {}, cancel() { chunks = []; return Promise.resolve(); }, closed: Promise.resolve(),
+        read: () => this.#read(),
+        releaseLock: () => { this.#locked = false; },
+        cancel: (reason) => this.cancel(reason, true),
+        closed: Promise.resolve(),
       };
     }
-    cancel() { this.#locked = true; return Promise.resolve(); }
+    cancel(reason, own) {
+      if (this.#locked && !own) return Promise.reject(new TypeError("ReadableStream.cancel: the stream is locked"));
+      this.#locked = true; this.#closed = true; this.#queue = [];
+      this.#wake();
+      if (this.#source && typeof this.#source.cancel === "function") return settle(() => this.#source.cancel(reason));
+      return Promise.resolve();
+    }
     [Symbol.asyncIterator]() { // goja has no async generators
       const r = this.getReader();
       return { next: () => r.read(), return: () => Promise.resolve({ value: undefined, done: true }), [Symbol.asyncIterator]() { return this; } };
     }
     get [Symbol.toStringTag]() { return "ReadableStream"; }
   }
+  function chunkBytes(c, who) { return typeof c === "string" ? new Uint8Array(native.utf8Encode(c)) : view(c, who); }
+  function concat(parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  }
+
+  // pump streams a Response's body: each chunk sent and flushed as it comes.
+  const sendChunk = send, flushChunks = flush;
+  async function pump(stream) {
+    const reader = stream.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      sendChunk(typeof value === "string" ? value : view(value, "Response body"));
+      flushChunks();
+    }
+  }
 
   // extractBody is a body init as bytes and the Content-Type it implies.
-  function extractBody(body, who) {
+  function extractBody(body, who, streams) {
+    if (streams && ReadableStream.isSource(body)) {
+      if (body.locked) throw new TypeError(`${who}: the body stream is locked`);
+      return { stream: body, type: null };
+    }
     if (body instanceof ReadableStream) return { bytes: ReadableStream.bytes(body, who), type: null };
     if (body == null) return null;
     if (typeof body === "string") return { bytes: new Uint8Array(native.utf8Encode(body)), type: "text/plain;charset=UTF-8" };
@@ -146,17 +218,32 @@
 
   // Body is what Request and Response share: the bytes, read once.
   class Body {
-    #bytes; #used = false;
-    constructor(bytes) { this.#bytes = bytes; }
-    get bodyUsed() { return this.#used; }
+    #bytes; #used = false; #source = null;
+    constructor(bytes, source) { this.#bytes = bytes; this.#source = source || null; }
+    get bodyUsed() { return this.#used || (this.#source !== null && this.#source.locked); }
     take(who) {
+      if (this.#source) return ReadableStream.bytes(this.#source, who);
       if (this.#used) throw new TypeError(`${who}: body has already been read`);
       if (this.#bytes) this.#used = true;
       return this.#bytes || new Uint8Array(0);
     }
-    peek() { return this.#bytes; }
+    // all is a Promise of the whole body: a stream's chunks as they come.
+    all(who) {
+      if (!this.#source) return settle(() => this.take(who));
+      if (this.#source.locked) return Promise.reject(new TypeError(`${who}: body has already been read`));
+      const reader = this.#source.getReader(), parts = [];
+      const next = () => reader.read().then(({ value, done }) => {
+        if (done) return concat(parts);
+        parts.push(chunkBytes(value, who));
+        return next();
+      });
+      return next();
+    }
+    peek() { return this.#source || this.#bytes; }
+    source() { return this.#source; }
     // stream is the body as a ReadableStream (the same one each time).
     stream() {
+      if (this.#source) return this.#source;
       if (!this.streamed) this.streamed = new ReadableStream({ [trusted]: this });
       return this.streamed;
     }
@@ -170,10 +257,10 @@
       bodyUsed: { get() { return getBody(this).bodyUsed; }, configurable: true },
       body: { get() { const b = getBody(this); return b.peek() === null ? null : b.stream(); }, configurable: true },
       // plain functions returning Promises: cheaper in goja than async ones
-      text: { value: function () { return settle(() => text(getBody(this).take(`${name}.text`))); }, configurable: true, writable: true },
-      json: { value: function () { return settle(() => JSON.parse(text(getBody(this).take(`${name}.json`)))); }, configurable: true, writable: true },
-      arrayBuffer: { value: async function () { return getBody(this).take(`${name}.arrayBuffer`).slice().buffer; }, configurable: true, writable: true },
-      bytes: { value: async function () { return getBody(this).take(`${name}.bytes`).slice(); }, configurable: true, writable: true },
+      text: { value: function () { return getBody(this).all(`${name}.text`).then(text); }, configurable: true, writable: true },
+      json: { value: function () { return getBody(this).all(`${name}.json`).then((b) => JSON.parse(text(b))); }, configurable: true, writable: true },
+      arrayBuffer: { value: function () { return getBody(this).all(`${name}.arrayBuffer`).then((b) => b.slice().buffer); }, configurable: true, writable: true },
+      bytes: { value: function () { return getBody(this).all(`${name}.bytes`).then((b) => b.slice()); }, configurable: true, writable: true },
     });
   };
 
@@ -268,10 +355,10 @@
       this.#status = status;
       this.#statusText = init.statusText === undefined ? "" : String(init.statusText);
       this.#headers = new Headers(init.headers);
-      const b = extractBody(body, "Response");
+      const b = extractBody(body, "Response", true);
       if (b && nullBody.includes(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
       if (b && b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
-      this.#body = new Body(b ? b.bytes : null);
+      this.#body = new Body(b ? b.bytes : null, b ? b.stream : null);
     }
     get status() { return this.#status; }
     get ok() { return this.#status >= 200 && this.#status <= 299; }
@@ -347,9 +434,15 @@
 
   // responseParts is what a handler that returned a Response answers:
   // null for any other value.
+  // A body that is a stream comes as stream, to be pumped.
   function responseParts(r) {
     if (!(r instanceof Response)) return null;
-    return { status: r.status, headers: [...r.headers], body: responseBody(r).take("handle's Response") };
+    const b = responseBody(r);
+    if (b.source()) {
+      if (b.source().locked) throw new TypeError("handle's Response: body has already been read");
+      return { status: r.status, headers: [...r.headers], stream: b.source() };
+    }
+    return { status: r.status, headers: [...r.headers], body: b.take("handle's Response") };
   }
-  return { fetch, Headers, Request, Response, ReadableStream, makeResponse, requestBody, responseParts };
+  return { fetch, Headers, Request, Response, ReadableStream, makeResponse, requestBody, responseParts, pump };
 })

@@ -19,9 +19,9 @@
       const ctx = { waitUntil(p) { waits.push(Promise.resolve(p)); }, passThroughOnException() {} };
       const res = await app.fetch(requestOf(req), process.env, ctx);
       if (waits.length === 0) return res;
-      native.respond(res);
+      const streaming = native.respond(res);
       flush();
-      await Promise.allSettled(waits);
+      await Promise.allSettled([streaming, ...waits]);
     };
   }
   return { fetchHandler };
