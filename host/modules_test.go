@@ -86,6 +86,25 @@ export function handle() { return <b>bold</b>; }`}},
     return Response.json({ got: item.name, path: url.pathname, x: url.searchParams.get("x"), method: request.method, mode: env.APP_MODE }, { status: 201 });
   },
 };`}},
+		{name: "fetch handler formData, multipart", script: "form.mjs", method: "POST", uri: "/", body: testMultipart.body,
+			want: `a=1 tags[]=x,y up=notes.txt:text/plain:11:hello there many=2 File`, status: 200, files: map[string]string{
+				"form.mjs": `export default {
+  async fetch(request) {
+    const fd = await request.formData();
+    const up = fd.get("up");
+    return new Response("a=" + fd.get("a") + " tags[]=" + fd.getAll("tags[]").join(",") + " up=" + up.name + ":" + up.type + ":" + up.size + ":" +
+      (await up.text()) + " many=" + fd.getAll("many").length + " " + Object.prototype.toString.call(up).slice(8, -1));
+  },
+};`}},
+		{name: "FormData round trip through Response", script: "fd.mjs", uri: "/", want: `x=1|y=a b|f=hi.txt:hello|multipart/form-data; boundary=`, status: 200, files: map[string]string{
+			"fd.mjs": `export async function handle() {
+  const fd = new FormData();
+  fd.append("x", "1"); fd.append("y", "a b"); fd.append("f", new Blob(["hello"], { type: "text/plain" }), "hi.txt");
+  const res = new Response(fd);
+  const ct = res.headers.get("content-type");
+  const back = await res.formData();
+  return ["x=" + back.get("x"), "y=" + back.get("y"), "f=" + back.get("f").name + ":" + (await back.get("f").text()), ct].join("|");
+}`}},
 		{name: "waitUntil runs after the answer", script: "app.mjs", uri: "/", want: "answered", status: 200, files: map[string]string{
 			"app.mjs": `export default {
   fetch(request, env, ctx) {
@@ -113,7 +132,11 @@ export function handle() { return createHash("md5").update("abc").digest("hex");
 			if method == "" {
 				method = "GET"
 			}
-			r := do(p, method, c.uri, c.body)
+			extra := []string{}
+			if c.body == testMultipart.body {
+				extra = []string{"CONTENT_TYPE", testMultipart.ctype}
+			}
+			r := do(p, method, c.uri, c.body, extra...)
 			if r.Code() != c.status || !strings.Contains(r.Body(), c.want) {
 				t.Errorf("%d %q, want %d with %q (log %s)", r.Code(), r.Body(), c.status, c.want, lb)
 			}

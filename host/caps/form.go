@@ -4,6 +4,7 @@
 package caps
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 
@@ -14,6 +15,35 @@ import (
 
 func init() {
 	engine.DefineReq(nil, &engine.Func{Name: "form", Do: reqForm})
+	engine.Define(&engine.Module{Lang: "js", Internal: true, Funcs: []*engine.Func{
+		{Name: "parseForm", Params: []string{"body", "contentType"}, TopLevel: true, Do: parseForm},
+	}})
+}
+
+// parseForm is the form in a body already in memory (Request.formData()):
+// [[name, value]…], a file's value {filename, type, data}.
+func parseForm(c *engine.Call, a *engine.Args) (any, error) {
+	body, ctype := a.Bytes(0), a.String(1)
+	if a.Err() != nil {
+		return nil, a.Err()
+	}
+	grow := func(int64) error { return nil }
+	if c.Req != nil {
+		grow = c.Req.Grow
+	}
+	f, err := form.Parse(bytes.NewReader(body), ctype, form.Options{MemoryPart: int64(len(body)) + 1, Grow: grow})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(f.Fields)+len(f.Files))
+	for _, x := range f.Fields {
+		out = append(out, []any{x.Name, x.Value})
+	}
+	for _, x := range f.Files {
+		data, _ := x.Data()
+		out = append(out, []any{x.Field, engine.Map{{Key: "filename", Value: x.Filename}, {Key: "type", Value: x.ContentType}, {Key: "data", Value: data}}})
+	}
+	return out, nil
 }
 
 // formKey keeps a request's parsed form: the body can be read once, so a

@@ -1,9 +1,10 @@
 // fetch.js: fetch with Headers, Request and Response, as the WHATWG Fetch
 // standard has them, over the server's outbound client (native.fetch,
-// bounded by [fetch]). Bodies are bytes in memory; there are no streams.
+// bounded by [fetch]). Bodies are bytes in memory, or a ReadableStream a
+// script made (a Response body streams).
 (function (native, need) {
   "use strict";
-  const { view, DOMException, AbortController } = need;
+  const { view, DOMException, AbortController, FormData, parseForm, encodeForm } = need;
 
   const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   function headerName(name, who) {
@@ -204,6 +205,7 @@
     if (body == null) return null;
     if (typeof body === "string") return { bytes: new Uint8Array(native.utf8Encode(body)), type: "text/plain;charset=UTF-8" };
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: view(body, who).slice(), type: null };
+    if (body instanceof FormData) return encodeForm(body);
     if (typeof URLSearchParams === "function" && body instanceof URLSearchParams) {
       return { bytes: new Uint8Array(native.utf8Encode(body.toString())), type: "application/x-www-form-urlencoded;charset=UTF-8" };
     }
@@ -261,6 +263,8 @@
       json: { value: function () { return getBody(this).all(`${name}.json`).then((b) => JSON.parse(text(b))); }, configurable: true, writable: true },
       arrayBuffer: { value: function () { return getBody(this).all(`${name}.arrayBuffer`).then((b) => b.slice().buffer); }, configurable: true, writable: true },
       bytes: { value: function () { return getBody(this).all(`${name}.bytes`).then((b) => b.slice()); }, configurable: true, writable: true },
+      formData: { value: function () { return getBody(this).all(`${name}.formData`).then((b) => parseForm(b, this.headers.get("content-type"), `${name}.formData`)); }, configurable: true, writable: true },
+      blob: { value: function () { return getBody(this).all(`${name}.blob`).then((b) => new need.Blob([b], { type: this.headers.get("content-type") || "" })); }, configurable: true, writable: true },
     });
   };
 
