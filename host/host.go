@@ -20,8 +20,9 @@
 // engine-neutral core: pools, watchdogs, request state, output rules,
 // reload, folders of scripts and routes.
 //
-// Not supported: ES modules (import/export) and timers (setTimeout) in JS;
-// Lua's io.open, os.execute and the debug library unless Sandbox is off.
+// Not supported in the sandbox (Sandbox, the default): Lua's io.open,
+// os.execute and the parts of debug that reach into other code; JS file
+// system access.
 package host
 
 import (
