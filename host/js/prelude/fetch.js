@@ -229,7 +229,13 @@
       if (this.#bytes) this.#used = true;
       return this.#bytes || new Uint8Array(0);
     }
-    // all is a Promise of the whole body: a stream's chunks as they come.
+    // read is a Promise of f(the whole body): a stream's chunks as they
+    // come; bytes at once (one Promise, no extra hop: fetch's hot path).
+    read(who, f) {
+      if (!this.#source) return settle(() => f(this.take(who)));
+      return this.all(who).then(f);
+    }
+    // all is a Promise of the whole body.
     all(who) {
       if (!this.#source) return settle(() => this.take(who));
       if (this.#source.locked) return Promise.reject(new TypeError(`${who}: body has already been read`));
@@ -259,12 +265,12 @@
       bodyUsed: { get() { return getBody(this).bodyUsed; }, configurable: true },
       body: { get() { const b = getBody(this); return b.peek() === null ? null : b.stream(); }, configurable: true },
       // plain functions returning Promises: cheaper in goja than async ones
-      text: { value: function () { return getBody(this).all(`${name}.text`).then(text); }, configurable: true, writable: true },
-      json: { value: function () { return getBody(this).all(`${name}.json`).then((b) => JSON.parse(text(b))); }, configurable: true, writable: true },
-      arrayBuffer: { value: function () { return getBody(this).all(`${name}.arrayBuffer`).then((b) => b.slice().buffer); }, configurable: true, writable: true },
-      bytes: { value: function () { return getBody(this).all(`${name}.bytes`).then((b) => b.slice()); }, configurable: true, writable: true },
-      formData: { value: function () { return getBody(this).all(`${name}.formData`).then((b) => parseForm(b, this.headers.get("content-type"), `${name}.formData`)); }, configurable: true, writable: true },
-      blob: { value: function () { return getBody(this).all(`${name}.blob`).then((b) => new need.Blob([b], { type: this.headers.get("content-type") || "" })); }, configurable: true, writable: true },
+      text: { value: function () { return getBody(this).read(`${name}.text`, text); }, configurable: true, writable: true },
+      json: { value: function () { return getBody(this).read(`${name}.json`, (b) => JSON.parse(text(b))); }, configurable: true, writable: true },
+      arrayBuffer: { value: function () { return getBody(this).read(`${name}.arrayBuffer`, (b) => b.slice().buffer); }, configurable: true, writable: true },
+      bytes: { value: function () { return getBody(this).read(`${name}.bytes`, (b) => b.slice()); }, configurable: true, writable: true },
+      formData: { value: function () { return getBody(this).read(`${name}.formData`, (b) => parseForm(b, this.headers.get("content-type"), `${name}.formData`)); }, configurable: true, writable: true },
+      blob: { value: function () { return getBody(this).read(`${name}.blob`, (b) => new need.Blob([b], { type: this.headers.get("content-type") || "" })); }, configurable: true, writable: true },
     });
   };
 
