@@ -356,7 +356,7 @@ func TestCgiFcgiBinary(t *testing.T) {
 		}
 		return string(out), code
 	}
-	if out, code := run("/echo?echo=1", "hello"); code != 0 || out != "Status: 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nhello" {
+	if out, code := run("/echo?echo=1", "hello"); code != 0 || out != "Content-Type: application/octet-stream\r\n\r\nhello" {
 		t.Errorf("echo: exit %d %q", code, out)
 	}
 	if out, code := run("/error", ""); code != 1 || !strings.HasPrefix(out, "Status: 500") {
