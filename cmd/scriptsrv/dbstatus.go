@@ -44,12 +44,7 @@ func (c poolCollector) collectDB(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descDBWaits, prometheus.CounterValue, float64(d.Waits), d.Name)
 		ch <- prometheus.MustNewConstMetric(descDBWaitTime, prometheus.CounterValue, d.WaitSeconds, d.Name)
 		ch <- prometheus.MustNewConstMetric(descDBErrors, prometheus.CounterValue, float64(d.Errors), d.Name)
-		buckets := make(map[float64]uint64, len(sqldb.DurationBuckets))
-		var cum uint64
-		for i, le := range sqldb.DurationBuckets {
-			cum += d.Buckets[i]
-			buckets[le] = cum
-		}
-		ch <- prometheus.MustNewConstHistogram(descDBDuration, uint64(d.Queries), d.Seconds, buckets, d.Name)
+		ch <- prometheus.MustNewConstHistogram(descDBDuration, uint64(d.Queries), d.Seconds,
+			cumulative(sqldb.DurationBuckets, d.Buckets), d.Name)
 	}
 }

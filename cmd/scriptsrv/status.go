@@ -235,13 +235,20 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, h := range c.a.platform.Fetch.Stats() {
 		n(descFetchRequests, h.Requests, h.Host)
 		n(descFetchErrors, h.Errors, h.Host)
-		buckets := make(map[float64]uint64, len(outbound.DurationBuckets))
-		var cum uint64
-		for i, le := range outbound.DurationBuckets {
-			cum += h.Buckets[i]
-			buckets[le] = cum
-		}
-		ch <- prometheus.MustNewConstHistogram(descFetchDuration, uint64(h.Requests), h.Seconds, buckets, h.Host)
+		ch <- prometheus.MustNewConstHistogram(descFetchDuration, uint64(h.Requests), h.Seconds,
+			cumulative(outbound.DurationBuckets, h.Buckets), h.Host)
 	}
 	c.collectDB(ch)
+}
+
+// cumulative turns per-bucket counts into the cumulative counts by upper
+// bound that a Prometheus histogram takes.
+func cumulative(bounds []float64, counts []uint64) map[float64]uint64 {
+	buckets := make(map[float64]uint64, len(bounds))
+	var cum uint64
+	for i, le := range bounds {
+		cum += counts[i]
+		buckets[le] = cum
+	}
+	return buckets
 }

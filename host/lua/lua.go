@@ -246,17 +246,9 @@ func (in *interp) Serve(r engine.Request) error {
 	defer func() { st.cur = nil }()
 	L := st.L
 	L.Push(L.NewFunctionFromProto(in.prog.proto))
-	if err := L.PCall(0, 1, nil); err != nil {
-		return st.scriptError(err)
-	}
 	// A CGI-style script that returns a value instead of writing answers
 	// with it, as a handler does (not an empty 200).
-	ret := L.Get(-1)
-	L.Pop(1)
-	if ret == lua.LNil || r.Wrote() {
-		return nil
-	}
-	return st.sendValue(ret)
+	return st.answer(r, L.PCall(0, 1, nil))
 }
 
 // state is one LState with the script API bound.
@@ -309,11 +301,18 @@ func (st *state) serve(r engine.Request) error {
 	req.Metatable = st.reqMT
 	L.Push(st.handle)
 	L.Push(req)
-	if err := L.PCall(1, 1, nil); err != nil {
-		return st.scriptError(err)
+	return st.answer(r, L.PCall(1, 1, nil))
+}
+
+// answer finishes a call that left one result on the stack: a script
+// error, or the returned value sent as the answer unless it is nil or the
+// script already wrote one.
+func (st *state) answer(r engine.Request, callErr error) error {
+	if callErr != nil {
+		return st.scriptError(callErr)
 	}
-	ret := L.Get(-1)
-	L.Pop(1)
+	ret := st.L.Get(-1)
+	st.L.Pop(1)
 	if ret == lua.LNil || r.Wrote() {
 		return nil
 	}
