@@ -16,6 +16,7 @@
 #   SYSTEMS="$ALL" ... every anchor too (static ceilings, Go net/http/fcgi, nginx+Lua)
 #
 # Knobs: ROUNDS (3) DUR (10s) WARM (2s) CONNS ("64 8") THREADS (2) SYSTEMS (all, see ALL_SYSTEMS)
+#        WORKLOADS ("hello work fetch db db-pg")  EXTRAS=0 (skip start-up and upload)
 #        SKIP_INSTALL=1  OUT=dir (default results/<UTC stamp>)
 # Output: $OUT/runs.tsv (one line per wrk run), $OUT/mem.tsv, $OUT/raw/*, $OUT/verify/*,
 #         $OUT/versions.txt, $OUT/summary.md (made by summarize.py)
@@ -32,6 +33,7 @@ DUR=${DUR:-10s}
 WARM=${WARM:-2s}
 CONNS=${CONNS:-"64 8"}
 THREADS=${THREADS:-2}
+WORKLOADS=${WORKLOADS:-"hello work fetch db db-pg"}
 NGINX_PORT=18080 CADDY_PORT=18090 NODE_PORT=18085 GOHTTP_PORT=18086 SS_PORT=18087 UP_PORT=18088 PG_PORT=18091
 SS_SYSTEMS="nginx-gohello nginx-ss-js nginx-ss-lua caddy-gohello caddy-ss-js caddy-ss-lua caddy-ss-http-js caddy-ss-http-lua ss-http-js ss-http-lua direct-gohello direct-ss-js direct-ss-lua"
 ALL_SYSTEMS="nginx-static caddy-static nginx-php2 nginx-php4 caddy-php4 nginx-gofcgi nginx-gofcgi-ka caddy-gofcgi nginx-lua node-1 node-cluster2 go-http $SS_SYSTEMS"
@@ -364,7 +366,7 @@ measure_system() { # round sys
 	fi
 	[ "$r" = 1 ] && verify "$sys"
 	printf '%s\t%s\tidle\tfront=%s\tback=%s\n' "$r" "$sys" "$(mem_kb "$FRONT" | tr ' ' ,)" "$(mem_kb "$BACK" | tr ' ' ,)" >>"$OUT/mem.tsv"
-	for wl in hello work fetch db db-pg; do
+	for wl in $WORKLOADS; do
 		url=$URL_HELLO
 		[ "$wl" = work ] && url=$URL_WORK
 		[ "$wl" = fetch ] && url=$URL_FETCH
@@ -437,7 +439,7 @@ main() {
 		done
 	done
 	stop_tree "$upstream"
-	extras
+	[ "${EXTRAS:-1}" = 0 ] || extras
 	stop_tree "$PG_PID"
 	python3 "$ANCH/summarize.py" "$OUT" >"$OUT/summary.md"
 	log "summary: $OUT/summary.md"

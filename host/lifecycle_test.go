@@ -383,6 +383,24 @@ func TestNothingPendingOutlivesItsRequest(t *testing.T) {
 	}
 }
 
+// A fetch made but not awaited by a request that ends at once is never
+// sent: async calls start when the loop next waits, as Node's I/O starts
+// once the running job is done.
+func TestUnstartedFetchNeverSent(t *testing.T) {
+	p, _ := poolFor(t, apiFile("fetchlife.js"), Config{Workers: 1, Platform: fetchPlatform(t, outbound.Config{})})
+	before := upstream.hits.Load()
+	if r := do(p, "GET", "/?unsent=1&up="+upstreamURL(t), ""); r.Body() != "made" {
+		t.Fatalf("got %d %q", r.Code(), r.Body())
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := upstream.hits.Load() - before; n != 0 {
+		t.Errorf("the upstream got %d requests", n)
+	}
+	if r := do(p, "GET", "/", ""); r.Body() != "late 0 served 2" {
+		t.Errorf("got %q", r.Body())
+	}
+}
+
 // Async calls overlap: four 100 ms calls under Promise.all take about
 // 100 ms, not 400.
 func TestAsyncCallsOverlap(t *testing.T) {

@@ -116,11 +116,15 @@ func (rs *reqState) stop(cause error) {
 
 // Context is the request's context: cancelled by the front end (client
 // gone, shutdown), by a timeout or memory stop, and at the request's end.
+// It is not a child of the front end's context, whose Done makes the HTTP
+// front watch the connection (a goroutine and a read) at once: the
+// watchdog cancels it when the front end's is done, from
+// clientWatchAfter on, as it interrupts a script that computes.
 func (rs *reqState) Context() context.Context {
 	rs.ctxMu.Lock()
 	defer rs.ctxMu.Unlock()
 	if rs.ctx == nil {
-		ctx, cancel := context.WithCancelCause(rs.r.Context())
+		ctx, cancel := context.WithCancelCause(context.WithoutCancel(rs.r.Context()))
 		rs.ctx, rs.cancel = deadlineCtx{ctx, rs.deadline}, cancel
 		if rs.stopped != nil {
 			rs.cancel(rs.stopped)

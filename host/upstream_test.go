@@ -22,6 +22,7 @@ var upstream struct {
 	once      sync.Once
 	url, port string
 	cancelled atomic.Int64 // /hang requests whose client went away
+	hits      atomic.Int64 // /hits requests
 }
 
 // upstreamURL starts the upstream once for the test binary.
@@ -66,6 +67,9 @@ func upstreamMux() *http.ServeMux {
 			w.Write([]byte("slow " + strconv.Itoa(ms)))
 		case <-r.Context().Done():
 		}
+	})
+	mux.HandleFunc("/hits", func(w http.ResponseWriter, r *http.Request) {
+		upstream.hits.Add(1)
 	})
 	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(200)

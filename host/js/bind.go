@@ -39,6 +39,7 @@ type runtime struct {
 	internal *goja.Object          // internal capabilities, for the prelude
 	lazy     map[string]goja.Value // prelude parts loaded (web.go)
 	modules  moduleCache           // modules required, by path
+	hrefs    map[string]goja.Value // urlHref's last answers
 }
 
 // frame is one capability call's state, reused: no allocation per call.
@@ -52,7 +53,7 @@ func newRuntime(in *interp) (*runtime, error) {
 	vm := goja.New()
 	vm.SetMaxCallStackSize(maxCallDepth)
 	vm.SetParserOptions(parser.WithDisableSourceMaps)
-	rt := &runtime{interp: in, vm: vm}
+	rt := &runtime{interp: in, vm: vm, hrefs: map[string]goja.Value{}}
 	rt.json.rt = rt
 	rt.loop = newLoop(rt)
 	rt.trackRejections()
@@ -411,9 +412,10 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 }
 
 // invokeAsync runs an async capability: its arguments are converted here,
-// Do runs on its own goroutine with a context of its own (cancelled with
-// the request, or by cancel(promise)), and its result settles the returned
-// Promise on the loop.
+// Do runs when the loop next waits (on a goroutine of its own, or on the
+// loop's when nothing else is pending) with a context of its own
+// (cancelled with the request, or by cancel(promise)), and its result
+// settles the returned Promise on the loop.
 func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value) goja.Value {
 	vm := rt.vm
 	if rt.cur == nil {
@@ -440,7 +442,7 @@ func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value)
 	pv := vm.ToValue(p).(*goja.Object)
 	rt.loop.cancels[pv] = cancel
 	enqueue := rt.loop.reserve()
-	go func() {
+	rt.loop.call(func() {
 		v, err := engine.Invoke(call, &engine.Args{Src: vals})
 		enqueue(func() error {
 			delete(rt.loop.cancels, pv)
@@ -458,7 +460,7 @@ func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value)
 			resolve(rt.toJS(v, 0))
 			return nil
 		})
-	}()
+	})
 	return pv
 }
 

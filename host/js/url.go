@@ -24,13 +24,7 @@ func (rt *runtime) bindURLNatives() {
 		}
 		return vm.ToValue(u)
 	})
-	n.Set("urlHref", stringFunc(func(s string) goja.Value { // an absolute URL's href, or null
-		u, ok := parseURL(s, goja.Undefined())
-		if !ok {
-			return goja.Null()
-		}
-		return vm.ToValue(u.Href(false))
-	}))
+	n.Set("urlHref", stringFunc(rt.urlHref)) // an absolute URL's href, or null
 	n.Set("urlGet", func(c goja.FunctionCall) goja.Value {
 		u, _ := c.Argument(0).Export().(*whatwg.Url)
 		if u == nil {
@@ -65,6 +59,28 @@ func (rt *runtime) bindURLNatives() {
 		}
 		return vm.ToValue(sb.String())
 	})
+}
+
+// maxHrefs bounds the hrefs a runtime keeps: a script fetches a few URLs
+// over and over, or a new one each time (then the cache is only cleared).
+const maxHrefs = 256
+
+// urlHref is an absolute URL's href, or null; Request and fetch ask for
+// it on every call, and parsing costs an eighth of a loopback fetch's
+// script time, so a runtime keeps the last hrefs it made.
+func (rt *runtime) urlHref(s string) goja.Value {
+	if v, ok := rt.hrefs[s]; ok {
+		return v
+	}
+	v := goja.Null()
+	if u, ok := parseURL(s, goja.Undefined()); ok {
+		v = rt.vm.ToValue(u.Href(false))
+	}
+	if len(rt.hrefs) >= maxHrefs {
+		clear(rt.hrefs)
+	}
+	rt.hrefs[s] = v
+	return v
 }
 
 // parseURL parses input against base (undefined: none).

@@ -146,3 +146,24 @@ func readJSON(t *testing.T, file string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// urlHref keeps its last answers: asked again, a URL gives the same href,
+// and one that is not absolute stays null; past maxHrefs entries the
+// cache starts over instead of growing.
+func TestURLHrefCache(t *testing.T) {
+	rt := newTestRuntime(t)
+	for range 2 {
+		if v := rt.urlHref("HTTP://Example.COM:80/a/../b?q#f"); v.String() != "http://example.com/b?q#f" {
+			t.Errorf("href %q", v)
+		}
+		if v := rt.urlHref("/relative"); !goja.IsNull(v) {
+			t.Errorf("relative URL: %v, want null", v)
+		}
+	}
+	for i := range maxHrefs + 10 {
+		rt.urlHref("http://h/" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+	}
+	if n := len(rt.hrefs); n > maxHrefs {
+		t.Errorf("%d hrefs kept, want at most %d", n, maxHrefs)
+	}
+}
