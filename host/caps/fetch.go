@@ -94,8 +94,14 @@ func sendOutbound(c *engine.Call, r *outbound.Request) (*outbound.Response, erro
 
 // jsFetch is fetch's native half: the prelude passes {url, method,
 // headers: [[name, value]…], body, redirect} and makes a Response of
-// {status, statusText, url, redirected, headers: [[name, value]…], body}.
+// {status, statusText, url, redirected, headers: "name\nvalue…", body}.
+//
+// A URL alone (a string: fetch(url) with no init) is a GET with no headers
+// that follows redirects.
 func jsFetch(c *engine.Call, a *engine.Args) (any, error) {
+	if a.Kind(0) == engine.KindString {
+		return fetchResult(sendOutbound(c, &outbound.Request{URL: a.String(0), Method: http.MethodGet, Redirect: outbound.Follow, Header: http.Header{}}))
+	}
 	m, err := fieldsOf(a.Value(0))
 	if err != nil {
 		return nil, err
@@ -111,17 +117,46 @@ func jsFetch(c *engine.Call, a *engine.Args) (any, error) {
 		}
 	}
 	r.Body = bodyOf(m)
-	res, err := sendOutbound(c, r)
+	return fetchResult(sendOutbound(c, r))
+}
+
+// fetchResult is what the prelude makes a Response of.
+func fetchResult(res *outbound.Response, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
 	return engine.Map{
 		{Key: "status", Value: res.Status}, {Key: "statusText", Value: res.StatusText},
 		{Key: "url", Value: res.URL}, {Key: "redirected", Value: res.Redirected},
-		{Key: "headers", Value: headerPairs(res.Header)}, {Key: "body", Value: res.Body},
+		{Key: "headers", Value: headerLines(res.Header)}, {Key: "body", Value: res.Body},
 	}, nil
 }
 
+// headerLines is h as one string, "name\nvalue\n…" with lower-case names
+// in order: a script that never reads a fetched Response's headers pays
+// for one string, not an array per header (neither names nor values can
+// hold a line break).
+func headerLines(h http.Header) string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, k := range names {
+		for _, v := range h[k] {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(strings.ToLower(k))
+			b.WriteByte('\n')
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
+// headerPairs is h as [lower-case name, value] pairs, in order.
 func headerPairs(h http.Header) []any {
 	names := make([]string, 0, len(h))
 	for k := range h {

@@ -416,10 +416,20 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 // loop's when nothing else is pending) with a context of its own
 // (cancelled with the request, or by cancel(promise)), and its result
 // settles the returned Promise on the loop.
+//
+// The prelude may pass an internal call one more argument than f's
+// parameters: a function that makes the script's value of the result
+// (fetch's Response), called on the loop before the Promise resolves, so
+// no second Promise is needed for it.
 func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value) goja.Value {
 	vm := rt.vm
 	if rt.cur == nil {
 		rt.throw(fmt.Errorf("%s: no request in progress (the top level runs once, at start)", f.Name))
+	}
+	var finish goja.Callable
+	if module == "" && len(args) == len(f.Params)+1 {
+		finish, _ = goja.AssertFunction(args[len(f.Params)])
+		args = args[:len(f.Params)]
 	}
 	vals := make(engine.ValueArgs, len(args))
 	for i, a := range args {
@@ -457,7 +467,18 @@ func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value)
 				reject(rt.jsError(err))
 				return nil
 			}
-			resolve(rt.toJS(v, 0))
+			result := rt.toJS(v, 0)
+			if finish != nil {
+				var err error
+				if result, err = finish(goja.Undefined(), result); err != nil {
+					if ex, ok := err.(*goja.Exception); ok {
+						reject(ex.Value())
+						return nil
+					}
+					return err // interrupted
+				}
+			}
+			resolve(result)
 			return nil
 		})
 	})

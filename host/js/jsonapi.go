@@ -5,6 +5,9 @@
 package js
 
 import (
+	"bytes"
+	"unicode/utf8"
+
 	"github.com/dop251/goja"
 
 	"scriptsrv/internal/jsondec"
@@ -30,12 +33,9 @@ func (rt *runtime) bindJSON() {
 			}
 			return v
 		}
-		v, err := jsondec.Decode[goja.Value]([]byte(text), jsonBuilder{vm})
-		if err != nil {
-			rt.throwSyntax("JSON.parse: " + err.Error())
-		}
-		return v
+		return rt.decodeJSON([]byte(text))
 	})
+
 	stringify := vm.ToValue(func(c goja.FunctionCall) goja.Value {
 		if len(c.Arguments) > 1 && (!goja.IsUndefined(c.Argument(1)) && !goja.IsNull(c.Argument(1)) || !goja.IsUndefined(c.Argument(2))) {
 			if !shallow(c.Argument(0), 0) {
@@ -61,6 +61,26 @@ func (rt *runtime) bindJSON() {
 	})
 	obj.DefineDataProperty("parse", parse, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	obj.DefineDataProperty("stringify", stringify, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+}
+
+// decodeJSON is JSON.parse of b without a reviver.
+func (rt *runtime) decodeJSON(b []byte) goja.Value {
+	v, err := jsondec.Decode[goja.Value](b, jsonBuilder{rt.vm})
+	if err != nil {
+		rt.throwSyntax("JSON.parse: " + err.Error())
+	}
+	return v
+}
+
+// bodyJSON is a body's json(): its UTF-8 text parsed straight from the
+// bytes (a byte order mark dropped), with no string between.
+func (rt *runtime) bodyJSON(c goja.FunctionCall) goja.Value {
+	b := bytesOf(c.Argument(0))
+	if !utf8.Valid(b) { // replaced as TextDecoder does, then parsed
+		s, _, _ := decodeUTF8(b, false, false)
+		b = []byte(s)
+	}
+	return rt.decodeJSON(bytes.TrimPrefix(b, []byte("\uFEFF")))
 }
 
 // throwSyntax throws a SyntaxError.

@@ -231,6 +231,7 @@ func (rt *runtime) bindNatives() {
 		}
 		return vm.NewArray(s, rest)
 	})
+	n.Set("bodyJSON", rt.bodyJSON)
 	n.Set("latin1", func(c goja.FunctionCall) goja.Value { return vm.ToValue(latin1(bytesOf(c.Argument(0)))) })
 	n.Set("atob", stringFunc(func(s string) goja.Value {
 		b, ok := forgivingBase64(s)

@@ -232,8 +232,8 @@
     // read is a Promise of f(the whole body): a stream's chunks as they
     // come; bytes at once (one Promise, no extra hop: fetch's hot path).
     read(who, f) {
-      if (!this.#source) return settle(() => f(this.take(who)));
-      return this.all(who).then(f);
+      if (this.#source) return this.all(who).then(f);
+      try { return Promise.resolve(f(this.take(who))); } catch (e) { return Promise.reject(e); }
     }
     // all is a Promise of the whole body.
     all(who) {
@@ -266,7 +266,7 @@
       body: { get() { const b = getBody(this); return b.peek() === null ? null : b.stream(); }, configurable: true },
       // plain functions returning Promises: cheaper in goja than async ones
       text: { value: function () { return getBody(this).read(`${name}.text`, text); }, configurable: true, writable: true },
-      json: { value: function () { return getBody(this).read(`${name}.json`, (b) => JSON.parse(text(b))); }, configurable: true, writable: true },
+      json: { value: function () { return getBody(this).read(`${name}.json`, native.bodyJSON); }, configurable: true, writable: true },
       arrayBuffer: { value: function () { return getBody(this).read(`${name}.arrayBuffer`, (b) => b.slice().buffer); }, configurable: true, writable: true },
       bytes: { value: function () { return getBody(this).read(`${name}.bytes`, (b) => b.slice()); }, configurable: true, writable: true },
       formData: { value: function () { return getBody(this).read(`${name}.formData`, (b) => parseForm(b, this.headers.get("content-type"), `${name}.formData`)); }, configurable: true, writable: true },
@@ -342,6 +342,13 @@
   }
   bodyMethods(Request, requestBody, "Request");
 
+  // linePairs is "name\nvalue\n…" as [name, value] pairs.
+  function linePairs(s) {
+    const parts = s === "" ? [] : s.split("\n"), pairs = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]]);
+    return pairs;
+  }
+
   const nullBody = [101, 103, 204, 205, 304];
   let responseBody, makeResponse;
   class Response {
@@ -350,7 +357,7 @@
       if (mark === trusted) { // makeResponse
         this.#status = body.status;
         this.#statusText = body.statusText;
-        this.#headers = body.headers; // raw pairs until asked for
+        this.#headers = body.headers; // raw until asked for: pairs, or fetch's "name\nvalue\n…"
         this.#body = new Body(body.body == null ? null : new Uint8Array(body.body));
         this.#url = body.url;
         this.#redirected = body.redirected;
@@ -374,8 +381,9 @@
     get ok() { return this.#status >= 200 && this.#status <= 299; }
     get statusText() { return this.#statusText; }
     get headers() {
-      if (Array.isArray(this.#headers)) this.#headers = new Headers(this.#headers, trusted);
-      return this.#headers;
+      const h = this.#headers;
+      if (h instanceof Headers) return h;
+      return (this.#headers = new Headers(typeof h === "string" ? linePairs(h) : h, trusted));
     }
     get url() { return this.#url; }
     get redirected() { return this.#redirected; }
@@ -383,7 +391,7 @@
     clone() {
       if (this.bodyUsed) throw new TypeError("Response.clone: body has already been read");
       const b = this.#body.peek();
-      return makeResponse({ status: this.#status, statusText: this.#statusText, headers: [...this.#headers],
+      return makeResponse({ status: this.#status, statusText: this.#statusText, headers: headerList(this.headers).slice(),
         body: b ? b.slice() : null, url: this.#url, redirected: this.#redirected, type: this.#type });
     }
     static json(data, init) {
@@ -414,8 +422,8 @@
   function fetch(input, init) {
     if (init === undefined && (typeof input === "string" || input instanceof URL)) {
       try {
-        const url = parseURL(String(input), "fetch");
-        return native.fetch({ url, method: "GET", headers: [], redirect: "follow" }).then(makeResponse);
+        // the URL alone, and the Response made as the call settles
+        return native.fetch(parseURL(String(input), "fetch"), makeResponse);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -428,15 +436,15 @@
     const signal = requestSignal(req);
     if (signal) signal.throwIfAborted();
     const bytes = requestBody(req).peek();
-    const call = native.fetch({ url: req.url, method: req.method, headers: headerList(req.headers), body: bytes || undefined, redirect: req.redirect });
-    if (!signal) return makeResponse(await call);
+    const call = native.fetch({ url: req.url, method: req.method, headers: headerList(req.headers), body: bytes || undefined, redirect: req.redirect }, makeResponse);
+    if (!signal) return call;
     let onAbort;
     const aborted = new Promise((_, reject) => {
       onAbort = () => { native.cancel(call); reject(signal.reason); };
     });
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      return makeResponse(await Promise.race([call, aborted]));
+      return await Promise.race([call, aborted]);
     } finally {
       signal.removeEventListener("abort", onAbort);
     }

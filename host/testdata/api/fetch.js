@@ -24,7 +24,9 @@ async function handle(req) {
   }
   case "status": {
     const r = await fetch(up + "/cookies");
-    return [r.status, r.ok, r.headers.get("x-multi"), r.headers.getSetCookie().join(";"), await r.text() === ""].join(" ");
+    const c = r.clone(); // before the headers were asked for: its own copy of them
+    c.headers.append("x-clone", "1");
+    return [r.status, r.ok, r.headers.get("x-multi"), r.headers.getSetCookie().join(";"), await r.text() === "", c.headers.getSetCookie().join(";"), r.headers.has("x-clone")].join(" ");
   }
   case "redirect": {
     const f = await fetch(up + "/redirect");
@@ -54,6 +56,11 @@ async function handle(req) {
     const t0 = performance.now();
     const e = await fail(fetch(up + "/slow?ms=5000", { signal: c.signal }));
     return e + (performance.now() - t0 < 2000 ? " promptly" : " late");
+  }
+  case "json bytes": { // json() reads the bytes: a byte order mark dropped, bad UTF-8 replaced, bad JSON a SyntaxError
+    const bom = await new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x5b, 0x31, 0x5d])).json();
+    const bad = await new Response(new Uint8Array([0x22, 0x61, 0xff, 0x62, 0x22])).json();
+    return [JSON.stringify(bom), bad === "a\ufffdb", await fail(new Response("{nope").json())].join(" ");
   }
   case "used": {
     const r = await fetch(up + "/json");
