@@ -229,6 +229,9 @@ func (rt *runtime) sendValue(v goja.Value) (err error) {
 // body); false when v is not one. A body that is a stream is pumped: the
 // Promise of its end is returned (nil otherwise).
 func (rt *runtime) sendResponse(v goja.Value) (bool, *goja.Object) {
+	if _, ok := v.(*goja.Object); !ok { // a string, a number: no call into the prelude
+		return false, nil
+	}
 	exports, ok := rt.lazy["fetch.js"].(*goja.Object)
 	if !ok { // no Response made in this runtime yet
 		return false, nil
@@ -440,49 +443,72 @@ func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value)
 		vals[i] = v
 	}
 	reqCtx := rt.cur.Context()
-	ctx, cancel := context.WithCancel(reqCtx)
-	call := &engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module, Ctx: ctx, ReqCtx: reqCtx}
+	call := &engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module, Ctx: reqCtx, ReqCtx: reqCtx}
 	if f.Begin != nil {
 		if err := f.Begin(call, &engine.Args{Src: vals}); err != nil {
-			cancel()
 			rt.throw(call.Named(err))
 		}
 	}
 	p, resolve, reject := vm.NewPromise()
 	pv := vm.ToValue(p).(*goja.Object)
-	rt.loop.cancels[pv] = cancel
-	enqueue := rt.loop.reserve()
-	rt.loop.call(func() {
-		v, err := engine.Invoke(call, &engine.Args{Src: vals})
-		enqueue(func() error {
-			delete(rt.loop.cancels, pv)
+	// The call's own context, for cancel(promise), is made only when it
+	// runs on a goroutine of its own (or was cancelled before it started):
+	// run inline, nothing can cancel it but its request.
+	var cancel context.CancelFunc
+	cancelled := false
+	rt.loop.cancels[pv] = func() {
+		if cancel != nil {
 			cancel()
-			if err == nil && f.Settle != nil {
-				v, err = f.Settle(call, v)
+		}
+		cancelled = true
+	}
+	enqueue := rt.loop.reserve()
+	rt.loop.call(func(inline bool) func() {
+		if !inline || cancelled {
+			call.Ctx, cancel = context.WithCancel(reqCtx)
+			if cancelled {
+				cancel()
 			}
-			if err != nil {
-				if engine.IsFatal(err) {
-					rt.throw(err)
-				}
-				reject(rt.jsError(err))
-				return nil
-			}
-			result := rt.toJS(v, 0)
-			if finish != nil {
-				var err error
-				if result, err = finish(goja.Undefined(), result); err != nil {
-					if ex, ok := err.(*goja.Exception); ok {
-						reject(ex.Value())
-						return nil
-					}
-					return err // interrupted
-				}
-			}
-			resolve(result)
-			return nil
-		})
+		}
+		return func() {
+			v, err := engine.Invoke(call, &engine.Args{Src: vals})
+			enqueue(func() error { return rt.settleAsync(pv, f, call, cancel, v, err, resolve, reject, finish) })
+		}
 	})
 	return pv
+}
+
+// settleAsync settles an async call's Promise on the loop: rejected with
+// its error, or resolved with its result, made the script's value by
+// finish when the prelude gave one.
+func (rt *runtime) settleAsync(pv *goja.Object, f *engine.Func, call *engine.Call, cancel context.CancelFunc, v any, err error,
+	resolve, reject func(any) error, finish goja.Callable) error {
+	delete(rt.loop.cancels, pv)
+	if cancel != nil {
+		cancel()
+	}
+	if err == nil && f.Settle != nil {
+		v, err = f.Settle(call, v)
+	}
+	if err != nil {
+		if engine.IsFatal(err) {
+			rt.throw(err)
+		}
+		reject(rt.jsError(err))
+		return nil
+	}
+	result := rt.toJS(v, 0)
+	if finish != nil {
+		if result, err = finish(goja.Undefined(), result); err != nil {
+			if ex, ok := err.(*goja.Exception); ok {
+				reject(ex.Value())
+				return nil
+			}
+			return err // interrupted
+		}
+	}
+	resolve(result)
+	return nil
 }
 
 // jsError is err as a JS error: a TypeError or RangeError when it says

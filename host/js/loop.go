@@ -34,8 +34,8 @@ type loop struct {
 	stopped chan struct{}  // the runtime was interrupted
 
 	// Loop goroutine only.
-	pending int      // reservations whose callback has not run
-	calls   []func() // async calls made since the loop last waited, not started
+	pending int          // reservations whose callback has not run
+	calls   []asyncStart // async calls made since the loop last waited, not started
 	timers  map[int64]*timer
 	cancels map[*goja.Object]context.CancelFunc // async calls in flight, by their Promise
 	nextID  int64
@@ -130,10 +130,15 @@ func (l *loop) run(done func() bool) error {
 	}
 }
 
+// asyncStart prepares an async call on the loop's goroutine, told whether
+// it will run there (inline) or on a goroutine of its own, and returns
+// the function that runs it.
+type asyncStart func(inline bool) (run func())
+
 // call adds an async call, started when the loop next waits — as Node
 // starts I/O once the running job is done. A call still unstarted when
 // the request ends never starts.
-func (l *loop) call(f func()) { l.calls = append(l.calls, f) }
+func (l *loop) call(start asyncStart) { l.calls = append(l.calls, start) }
 
 // startCalls starts the async calls made since the loop last waited. A
 // call alone, with nothing else pending, runs right here: the loop would
@@ -151,11 +156,11 @@ func (l *loop) startCalls() bool {
 			r.Waiting(true)
 			defer r.Waiting(false)
 		}
-		calls[0]()
+		calls[0](true)()
 		return true
 	}
-	for _, f := range calls {
-		gopool.Go(f)
+	for _, start := range calls {
+		gopool.Go(start(false))
 	}
 	return false
 }
