@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -68,7 +67,7 @@ const MaxRedirects = 20
 type Request struct {
 	Method   string // "" is GET
 	URL      string
-	Header   http.Header
+	Header   http.Header // becomes the sent request's own (Do changes it)
 	Body     []byte
 	Redirect Redirect // "" is Follow
 	// Timeout, if shorter than the config's, bounds this request.
@@ -151,7 +150,16 @@ func (c *Client) CloseIdle() { c.transport.CloseIdleConnections() }
 // the timeout passes or ctx ends; the connection is released either way.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	s := c.cfg.Load()
-	req, err := s.newRequest(r)
+	timeout := s.Timeout
+	if r.Timeout > 0 && (timeout <= 0 || r.Timeout < timeout) {
+		timeout = r.Timeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, &TimeoutError{After: timeout})
+		defer cancel()
+	}
+	req, err := s.newRequest(ctx, r)
 	if req == nil {
 		return nil, err // not a URL this client can send to
 	}
@@ -159,16 +167,6 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	start := time.Now()
 	var res *Response
 	if err == nil {
-		timeout := s.Timeout
-		if r.Timeout > 0 && (timeout <= 0 || r.Timeout < timeout) {
-			timeout = r.Timeout
-		}
-		if timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeoutCause(ctx, timeout, &TimeoutError{After: timeout})
-			defer cancel()
-		}
-		req = req.WithContext(ctx)
 		res, err = c.send(s, req, r.Redirect)
 	}
 	c.stats.record(label, time.Since(start), err != nil)
@@ -178,17 +176,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	return res, nil
 }
 
-func (s *settings) newRequest(r *Request) (*http.Request, error) {
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %w", r.URL, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("bad URL %q: want an http: or https: URL", r.URL)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("bad URL %q: no host", r.URL)
-	}
+// newRequest makes r an http.Request bound to ctx. It takes r.Header
+// (unless empty) as the request's own.
+func (s *settings) newRequest(ctx context.Context, r *Request) (*http.Request, error) {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
@@ -197,25 +187,37 @@ func (s *settings) newRequest(r *Request) (*http.Request, error) {
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
 	}
-	req, err := http.NewRequest(method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, method, r.URL, body)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, fmt.Errorf("bad URL %q: %w", r.URL, ue)
+		}
 		return nil, err
 	}
-	if err := s.checkHost(u.Hostname(), portOf(u)); err != nil {
+	if u := req.URL; u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("bad URL %q: want an http: or https: URL", r.URL)
+	} else if u.Host == "" {
+		return nil, fmt.Errorf("bad URL %q: no host", r.URL)
+	}
+	if err := s.checkHost(req.URL.Hostname(), portOf(req.URL)); err != nil {
 		return req, err
 	}
-	if r.Header != nil {
-		req.Header = r.Header.Clone()
+	if len(r.Header) > 0 {
+		req.Header = r.Header
 	}
 	if h := req.Header.Get("Host"); h != "" {
 		req.Host = h
 		req.Header.Del("Host")
 	}
 	if _, ok := req.Header["User-Agent"]; !ok {
-		req.Header.Set("User-Agent", "scriptsrv")
+		req.Header["User-Agent"] = userAgent
 	}
 	return req, nil
 }
+
+// userAgent is the User-Agent of a request that sets none.
+var userAgent = []string{"scriptsrv"}
 
 func portOf(u *url.URL) string {
 	if p := u.Port(); p != "" {
@@ -240,12 +242,16 @@ func (c *Client) send(s *settings, req *http.Request, mode Redirect) (*Response,
 	}
 	final := resp.Request.URL.String()
 	return &Response{Status: resp.StatusCode, StatusText: statusText(resp), URL: final,
-		Redirected: final != req.URL.String(), Header: resp.Header, Body: body}, nil
+		Redirected: resp.Request != req && final != req.URL.String(), Header: resp.Header, Body: body}, nil
 }
 
+// statusText is the reason phrase of resp's status line ("OK" of "200
+// OK"): net/http takes three digits for the code.
 func statusText(resp *http.Response) string {
-	code := fmt.Sprintf("%d ", resp.StatusCode)
-	return strings.TrimPrefix(resp.Status, code)
+	if s := resp.Status; len(s) > 4 && s[3] == ' ' {
+		return s[4:]
+	}
+	return ""
 }
 
 // redirects is the redirect policy of a mode, checking each hop's host
