@@ -422,8 +422,9 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 //
 // The prelude may pass an internal call one more argument than f's
 // parameters: a function that makes the script's value of the result
-// (fetch's Response), called on the loop before the Promise resolves, so
-// no second Promise is needed for it.
+// (fetch's Response) from its fields, called on the loop before the
+// Promise resolves, so neither an object of the fields nor a second
+// Promise is made.
 func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value) goja.Value {
 	vm := rt.vm
 	if rt.cur == nil {
@@ -497,18 +498,34 @@ func (rt *runtime) settleAsync(pv *goja.Object, f *engine.Func, call *engine.Cal
 		reject(rt.jsError(err))
 		return nil
 	}
-	result := rt.toJS(v, 0)
+	var result goja.Value
 	if finish != nil {
-		if result, err = finish(goja.Undefined(), result); err != nil {
+		if result, err = finish(goja.Undefined(), rt.fieldValues(v)...); err != nil {
 			if ex, ok := err.(*goja.Exception); ok {
 				reject(ex.Value())
 				return nil
 			}
 			return err // interrupted
 		}
+	} else {
+		result = rt.toJS(v, 0)
 	}
 	resolve(result)
 	return nil
+}
+
+// fieldValues is what a finisher is called with: a Map result's values
+// in order (no object made for them), another result alone.
+func (rt *runtime) fieldValues(v any) []goja.Value {
+	m, ok := v.(engine.Map)
+	if !ok {
+		return []goja.Value{rt.toJS(v, 0)}
+	}
+	args := make([]goja.Value, len(m))
+	for i, f := range m {
+		args[i] = rt.toJS(f.Value, 1)
+	}
+	return args
 }
 
 // jsError is err as a JS error: a TypeError or RangeError when it says

@@ -354,16 +354,7 @@
   class Response {
     #status; #statusText; #headers; #body; #url = ""; #redirected = false; #type = "default";
     constructor(body = null, init, mark) {
-      if (mark === trusted) { // makeResponse
-        this.#status = body.status;
-        this.#statusText = body.statusText;
-        this.#headers = body.headers; // raw until asked for: pairs, or fetch's "name\nvalue\n…"
-        this.#body = new Body(body.body == null ? null : new Uint8Array(body.body));
-        this.#url = body.url;
-        this.#redirected = body.redirected;
-        this.#type = body.type || "basic";
-        return;
-      }
+      if (mark === trusted) return; // makeResponse fills it in
       init = init == null ? {} : init;
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
@@ -391,8 +382,7 @@
     clone() {
       if (this.bodyUsed) throw new TypeError("Response.clone: body has already been read");
       const b = this.#body.peek();
-      return makeResponse({ status: this.#status, statusText: this.#statusText, headers: headerList(this.headers).slice(),
-        body: b ? b.slice() : null, url: this.#url, redirected: this.#redirected, type: this.#type });
+      return makeResponse(this.#status, this.#statusText, this.#url, this.#redirected, headerList(this.headers).slice(), b ? b.slice() : null, this.#type);
     }
     static json(data, init) {
       const body = JSON.stringify(data);
@@ -406,13 +396,21 @@
       return new Response(null, { status, headers: { location: parseURL(String(url), "Response.redirect") } });
     }
     static error() {
-      const r = makeResponse({ status: 0, statusText: "", headers: [], body: null, url: "", redirected: false, type: "error" });
-      return r;
+      return makeResponse(0, "", "", false, [], null, "error");
     }
     get [Symbol.toStringTag]() { return "Response"; }
     static {
       responseBody = (r) => r.#body;
-      makeResponse = (x) => new Response(x, undefined, trusted);
+      // makeResponse is a Response of checked parts, in the order of the
+      // fields fetch's native call settles with; headers stay raw until
+      // asked for (pairs, or fetch's "name\nvalue\n…"), body is bytes.
+      makeResponse = (status, statusText, url, redirected, headers, body, type = "basic") => {
+        const r = new Response(null, undefined, trusted);
+        r.#status = status; r.#statusText = statusText; r.#url = url; r.#redirected = redirected;
+        r.#headers = headers; r.#type = type;
+        r.#body = new Body(body == null ? null : ArrayBuffer.isView(body) ? body : new Uint8Array(body));
+        return r;
+      };
     }
   }
   bodyMethods(Response, responseBody, "Response");
