@@ -14,6 +14,7 @@ import (
 	"github.com/dop251/goja/parser"
 
 	"scriptsrv/host/engine"
+	"scriptsrv/internal/jsondec"
 )
 
 // runtime is one goja.Runtime with the script API bound.
@@ -36,10 +37,11 @@ type runtime struct {
 
 	errorCtor goja.Constructor // Error, for errors of host calls
 
-	internal *goja.Object          // internal capabilities, for the prelude
-	lazy     map[string]goja.Value // prelude parts loaded (web.go)
-	modules  moduleCache           // modules required, by path
-	hrefs    map[string]goja.Value // urlHref's last answers
+	internal *goja.Object                // internal capabilities, for the prelude
+	lazy     map[string]goja.Value       // prelude parts loaded (web.go)
+	modules  moduleCache                 // modules required, by path
+	hrefs    map[string]goja.Value       // urlHref's last answers
+	jsonDec  jsondec.Decoder[goja.Value] // JSON.parse's and json()'s, reused
 }
 
 // frame is one capability call's state, reused: no allocation per call.

@@ -9,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/dop251/goja"
-
-	"scriptsrv/internal/jsondec"
 )
 
 // bindJSON replaces JSON.parse and JSON.stringify. parse decodes in one
@@ -65,7 +63,7 @@ func (rt *runtime) bindJSON() {
 
 // decodeJSON is JSON.parse of b without a reviver.
 func (rt *runtime) decodeJSON(b []byte) goja.Value {
-	v, err := jsondec.Decode[goja.Value](b, jsonBuilder{rt.vm})
+	v, err := rt.jsonDec.Decode(b, jsonBuilder{rt.vm})
 	if err != nil {
 		rt.throwSyntax("JSON.parse: " + err.Error())
 	}

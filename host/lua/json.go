@@ -12,8 +12,6 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
-
-	"scriptsrv/internal/jsondec"
 )
 
 // openJSON makes the json module (require("json")).
@@ -59,7 +57,7 @@ func (e *state) openJSON() *lua.LTable {
 }
 
 func (e *state) decodeJSON(s string) (lua.LValue, error) {
-	return jsondec.Decode[lua.LValue]([]byte(s), jsonBuilder{e})
+	return e.jsonDec.Decode([]byte(s), jsonBuilder{e})
 }
 
 // jsonBuilder makes Lua values for jsondec: arrays and objects marked so

@@ -30,6 +30,7 @@ import (
 	"github.com/yuin/gopher-lua/parse"
 
 	"scriptsrv/host/engine"
+	"scriptsrv/internal/jsondec"
 )
 
 func init() {
@@ -264,6 +265,7 @@ type state struct {
 	stdin, stdout     *lua.LTable
 	null              *lua.LUserData
 	arrayMT, objectMT *lua.LTable
+	jsonDec           jsondec.Decoder[lua.LValue] // json.decode's, reused
 
 	frames []*frame
 	depth  int

@@ -45,11 +45,42 @@ type decoder[V any] struct {
 	vals  []V      // a stack of values of the arrays and objects being read
 	keys  []string // a stack of keys
 	depth int
+	seen  map[string]string // a Decoder's object keys, nil for Decode
 }
 
 // Decode decodes data, which must hold exactly one JSON value.
 func Decode[V any](data []byte, b Builder[V]) (V, error) {
 	d := &decoder[V]{data: data, b: b}
+	return d.document()
+}
+
+// Decoder decodes one document after another, keeping what Decode makes
+// anew each time: its stacks, and the object keys it has seen (up to
+// maxKeys of them), so the keys of a kind of document an API returns are
+// not allocated again. A Decoder is not safe for concurrent use.
+type Decoder[V any] struct{ d decoder[V] }
+
+const (
+	maxKeys   = 1024 // object keys a Decoder keeps
+	maxKeyLen = 64   // longer keys are not kept
+)
+
+// Decode decodes data, which must hold exactly one JSON value.
+func (dec *Decoder[V]) Decode(data []byte, b Builder[V]) (V, error) {
+	d := &dec.d
+	if d.seen == nil {
+		d.seen = map[string]string{}
+	}
+	d.data, d.pos, d.b, d.depth = data, 0, b, 0
+	v, err := d.document()
+	clear(d.vals[:cap(d.vals)]) // an error leaves values behind
+	clear(d.keys[:cap(d.keys)])
+	d.data, d.b, d.vals, d.keys = nil, nil, d.vals[:0], d.keys[:0]
+	return v, err
+}
+
+// document decodes d.data as one JSON value.
+func (d *decoder[V]) document() (V, error) {
 	var zero V
 	v, err := d.value()
 	if err != nil {
@@ -182,7 +213,7 @@ func (d *decoder[V]) object() (V, error) {
 				}
 				return zero, d.fail("invalid character %q looking for beginning of object key string", d.data[d.pos])
 			}
-			k, err := d.str()
+			k, err := d.key()
 			if err != nil {
 				return zero, err
 			}
@@ -267,6 +298,33 @@ func (d *decoder[V]) number() (V, error) {
 }
 
 // str reads a string at d.pos (its opening quote).
+// key is an object key: for a Decoder, an ASCII key without escapes it
+// has seen is not allocated again.
+func (d *decoder[V]) key() (string, error) {
+	if d.seen == nil {
+		return d.str()
+	}
+	start := d.pos + 1
+	for p := start; p < len(d.data) && p-start <= maxKeyLen; p++ {
+		c := d.data[p]
+		if c == '"' {
+			d.pos = p + 1
+			if k, ok := d.seen[string(d.data[start:p])]; ok {
+				return k, nil
+			}
+			k := string(d.data[start:p])
+			if len(d.seen) < maxKeys {
+				d.seen[k] = k
+			}
+			return k, nil
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+	}
+	return d.str()
+}
+
 func (d *decoder[V]) str() (string, error) {
 	d.pos++
 	start := d.pos

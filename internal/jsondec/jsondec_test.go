@@ -23,11 +23,20 @@ func (anyBuilder) Object(keys []string, vals []any) any {
 	return m
 }
 
-// check decodes s both ways: the same value, or both an error.
+// reused decodes every document check is given, one after another: a
+// Decoder decodes as Decode does, whatever it decoded (or failed) before.
+var reused Decoder[any]
+
+// check decodes s both ways: the same value, or both an error; and the
+// same with reused.
 func check(t testing.TB, s string) {
 	var want any
 	wantErr := json.Unmarshal([]byte(s), &want)
 	got, err := Decode[any]([]byte(s), anyBuilder{})
+	again, againErr := reused.Decode([]byte(s), anyBuilder{})
+	if (againErr == nil) != (err == nil) || (err != nil && againErr.Error() != err.Error()) || !reflect.DeepEqual(again, got) {
+		t.Fatalf("%q: a reused Decoder gave %#v, %v; Decode %#v, %v", s, again, againErr, got, err)
+	}
 	if (err != nil) != (wantErr != nil) {
 		if wantErr != nil && strings.Contains(wantErr.Error(), "exceeded max depth") {
 			return // encoding/json's own depth limit (10000) is deeper than ours
@@ -49,6 +58,7 @@ func TestSameAsEncodingJSON(t *testing.T) {
 		`[]`, `[1,null,3]`, `{}`, `{"a":{"b":[{}]}}`, ` { "k" : [ 1 , 2 ] } `, `{"a":1,"a":2}`,
 		`01`, `1.`, `.5`, `+1`, `1e`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{1:2}`, `[1 2]`, `nul`, `tru`, `"abc`, "\"a\x01\"",
 		`"\x"`, `"\u12"`, `[1]x`, ``, ` `, `{"a":}`, `[`, `{`, `"\`, `-`, `[-]`, `1 2`,
+		`{"a":[1,{"b":2}`, `{"a":1,"b":2}`, `{"a\u0062":1,"ab":2}`, `{"é":1,"\u00e9":2}`, // keys seen before, escaped or not
 	}
 	for _, c := range cases {
 		check(t, c)
@@ -75,7 +85,17 @@ func FuzzDecode(f *testing.F) {
 
 func BenchmarkDecodeSmall(b *testing.B) {
 	data := []byte(`{"a":1,"b":"two","list":[1,2,3],"nested":{"ok":true}}`)
-	for b.Loop() {
-		Decode[any](data, anyBuilder{})
-	}
+	b.Run("Decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Decode[any](data, anyBuilder{})
+		}
+	})
+	b.Run("Decoder", func(b *testing.B) {
+		b.ReportAllocs()
+		var d Decoder[any]
+		for b.Loop() {
+			d.Decode(data, anyBuilder{})
+		}
+	})
 }
