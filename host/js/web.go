@@ -214,6 +214,13 @@ var nodeArch = map[string]string{"amd64": "x64", "386": "ia32", "arm64": "arm64"
 // start is when performance.now() counts from.
 var start = time.Now()
 
+// headerValue is a header value with its surrounding white space gone,
+// or false when it holds NUL, CR or LF.
+func headerValue(s string) (string, bool) {
+	s = strings.Trim(s, "\t\n\r ")
+	return s, !strings.ContainsAny(s, "\x00\r\n")
+}
+
 // bindNatives adds the engine's own natives the prelude is written over
 // to rt.internal (the capabilities' internal functions are there too).
 func (rt *runtime) bindNatives() {
@@ -265,12 +272,22 @@ func (rt *runtime) bindNatives() {
 		return vm.ToValue(strings.ToLower(s))
 	}))
 	n.Set("headerValue", stringFunc(func(s string) goja.Value {
-		s = strings.Trim(s, "\t\n\r ")
-		if strings.ContainsAny(s, "\x00\r\n") {
+		v, ok := headerValue(s)
+		if !ok {
 			return goja.Null()
 		}
-		return vm.ToValue(s)
+		return vm.ToValue(v)
 	}))
+	// headerPair(name, value) is [lower-case name, trimmed value], or null
+	// when either is not valid: one call per header for Headers.
+	n.Set("headerPair", func(c goja.FunctionCall) goja.Value {
+		name, value := c.Argument(0).String(), c.Argument(1).String()
+		v, ok := headerValue(value)
+		if !ok || !isToken(name) {
+			return goja.Null()
+		}
+		return vm.NewArray(strings.ToLower(name), v)
+	})
 	n.Set("env", func() goja.Value {
 		env := vm.NewObject()
 		for _, k := range engine.SortedKeys(rt.interp.host.Env) {

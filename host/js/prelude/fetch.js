@@ -18,6 +18,12 @@
     return v;
   }
 
+  // indexOf is the index of the first pair named n in list, from from on.
+  function indexOf(list, n, from = 0) {
+    for (let i = from; i < list.length; i++) if (list[i][0] === n) return i;
+    return -1;
+  }
+
   // trusted marks a constructor call from this file with values already
   // checked (what the server's client returns).
   const trusted = Symbol("trusted");
@@ -28,8 +34,21 @@
     constructor(init, mark) {
       if (init == null) return;
       if (mark === trusted) { this.#list = init; return; }
+      // indexed loops: goja makes an object per step of for…of
       if (init instanceof Headers) {
-        for (const [n, v] of init.#list) this.#list.push([n, v]);
+        const from = init.#list;
+        for (let i = 0; i < from.length; i++) this.#list.push(from[i]); // pairs are replaced, never changed
+      } else if (Array.isArray(init)) {
+        for (let i = 0; i < init.length; i++) {
+          const p = init[i];
+          if (!Array.isArray(p) || p.length !== 2) {
+            const q = p != null && typeof p[Symbol.iterator] === "function" ? Array.from(p) : null;
+            if (!q || q.length !== 2) throw new TypeError("Headers: each header pair must be [name, value]");
+            this.append(q[0], q[1]);
+            continue;
+          }
+          this.append(p[0], p[1]);
+        }
       } else if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
         for (const pair of init) {
           const p = Array.from(pair);
@@ -37,28 +56,34 @@
           this.append(p[0], p[1]);
         }
       } else if (typeof init === "object") {
-        for (const k of Object.keys(init)) this.append(k, init[k]);
+        const keys = Object.keys(init);
+        for (let i = 0; i < keys.length; i++) this.append(keys[i], init[keys[i]]);
       } else {
         throw new TypeError("Headers: want a Headers, an array of [name, value] pairs or an object");
       }
     }
     append(name, value) {
-      this.#list.push([headerName(name, "Headers.append"), headerValue(value, "Headers.append")]);
+      const n = String(name), v = String(value), pair = native.headerPair(n, v);
+      if (pair === null) { headerName(n, "Headers.append"); headerValue(v, "Headers.append"); } // they throw
+      this.#list.push(pair);
     }
     set(name, value) {
       const n = headerName(name, "Headers.set"), v = headerValue(value, "Headers.set");
-      const i = this.#list.findIndex((e) => e[0] === n);
-      if (i < 0) { this.#list.push([n, v]); return; }
-      this.#list[i] = [n, v];
-      this.#list = this.#list.filter((e, j) => j <= i || e[0] !== n);
+      const list = this.#list, i = indexOf(list, n);
+      if (i < 0) { list.push([n, v]); return; }
+      list[i] = [n, v];
+      if (indexOf(list, n, i + 1) >= 0) this.#list = list.filter((e, j) => j <= i || e[0] !== n);
     }
     get(name) {
-      const n = headerName(name, "Headers.get");
-      const vs = this.#list.filter((e) => e[0] === n).map((e) => e[1]);
-      return vs.length ? vs.join(", ") : null;
+      const n = headerName(name, "Headers.get"), list = this.#list;
+      let out = null;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i][0] === n) out = out === null ? list[i][1] : out + ", " + list[i][1];
+      }
+      return out;
     }
     getSetCookie() { return this.#list.filter((e) => e[0] === "set-cookie").map((e) => e[1]); }
-    has(name) { const n = headerName(name, "Headers.has"); return this.#list.some((e) => e[0] === n); }
+    has(name) { return indexOf(this.#list, headerName(name, "Headers.has")) >= 0; }
     delete(name) { const n = headerName(name, "Headers.delete"); this.#list = this.#list.filter((e) => e[0] !== n); }
     forEach(fn, thisArg) { for (const [n, v] of this) fn.call(thisArg, v, n, this); }
     *entries() {
@@ -197,12 +222,12 @@
 
   // extractBody is a body init as bytes and the Content-Type it implies.
   function extractBody(body, who, streams) {
+    if (body == null) return null;
     if (streams && ReadableStream.isSource(body)) {
       if (body.locked) throw new TypeError(`${who}: the body stream is locked`);
       return { stream: body, type: null };
     }
     if (body instanceof ReadableStream) return { bytes: ReadableStream.bytes(body, who), type: null };
-    if (body == null) return null;
     if (typeof body === "string") return { bytes: new Uint8Array(native.utf8Encode(body)), type: "text/plain;charset=UTF-8" };
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: view(body, who).slice(), type: null };
     if (body instanceof FormData) return encodeForm(body);
