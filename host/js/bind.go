@@ -4,7 +4,6 @@
 package js
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -414,120 +413,6 @@ func (c *jsCallable) Call(args ...any) (any, error) {
 		return nil, engine.ErrAsyncCallback
 	}
 	return engine.Native{V: v}, nil
-}
-
-// invokeAsync runs an async capability: its arguments are converted here,
-// Do runs when the loop next waits (on a goroutine of its own, or on the
-// loop's when nothing else is pending) with a context of its own
-// (cancelled with the request, or by cancel(promise)), and its result
-// settles the returned Promise on the loop.
-//
-// The prelude may pass an internal call one more argument than f's
-// parameters: a function that makes the script's value of the result
-// (fetch's Response) from its fields, called on the loop before the
-// Promise resolves, so neither an object of the fields nor a second
-// Promise is made.
-func (rt *runtime) invokeAsync(module string, f *engine.Func, args []goja.Value) goja.Value {
-	vm := rt.vm
-	if rt.cur == nil {
-		rt.throw(fmt.Errorf("%s: no request in progress (the top level runs once, at start)", f.Name))
-	}
-	var finish goja.Callable
-	if module == "" && len(args) == len(f.Params)+1 {
-		finish, _ = goja.AssertFunction(args[len(f.Params)])
-		args = args[:len(f.Params)]
-	}
-	vals := make(engine.ValueArgs, len(args))
-	for i, a := range args {
-		v, err := rt.fromJS(a, 0)
-		if err != nil {
-			rt.throw(fmt.Errorf("%s: argument %d: %w", f.Name, i+1, err))
-		}
-		vals[i] = v
-	}
-	reqCtx := rt.cur.Context()
-	call := &engine.Call{Req: rt.cur, Host: rt.interp.host, Lang: "js", Func: f, Module: module, Ctx: reqCtx, ReqCtx: reqCtx}
-	if f.Begin != nil {
-		if err := f.Begin(call, &engine.Args{Src: vals}); err != nil {
-			rt.throw(call.Named(err))
-		}
-	}
-	p, resolve, reject := vm.NewPromise()
-	pv := vm.ToValue(p).(*goja.Object)
-	// The call's own context, for cancel(promise), is made only when it
-	// runs on a goroutine of its own (or was cancelled before it started):
-	// run inline, nothing can cancel it but its request.
-	var cancel context.CancelFunc
-	cancelled := false
-	rt.loop.cancels[pv] = func() {
-		if cancel != nil {
-			cancel()
-		}
-		cancelled = true
-	}
-	enqueue := rt.loop.reserve()
-	rt.loop.call(func(inline bool) func() {
-		if !inline || cancelled {
-			call.Ctx, cancel = context.WithCancel(reqCtx)
-			if cancelled {
-				cancel()
-			}
-		}
-		return func() {
-			v, err := engine.Invoke(call, &engine.Args{Src: vals})
-			enqueue(func() error { return rt.settleAsync(pv, f, call, cancel, v, err, resolve, reject, finish) })
-		}
-	})
-	return pv
-}
-
-// settleAsync settles an async call's Promise on the loop: rejected with
-// its error, or resolved with its result, made the script's value by
-// finish when the prelude gave one.
-func (rt *runtime) settleAsync(pv *goja.Object, f *engine.Func, call *engine.Call, cancel context.CancelFunc, v any, err error,
-	resolve, reject func(any) error, finish goja.Callable) error {
-	delete(rt.loop.cancels, pv)
-	if cancel != nil {
-		cancel()
-	}
-	if err == nil && f.Settle != nil {
-		v, err = f.Settle(call, v)
-	}
-	if err != nil {
-		if engine.IsFatal(err) {
-			rt.throw(err)
-		}
-		reject(rt.jsError(err))
-		return nil
-	}
-	var result goja.Value
-	if finish != nil {
-		if result, err = finish(goja.Undefined(), rt.fieldValues(v)...); err != nil {
-			if ex, ok := err.(*goja.Exception); ok {
-				reject(ex.Value())
-				return nil
-			}
-			return err // interrupted
-		}
-	} else {
-		result = rt.toJS(v, 0)
-	}
-	resolve(result)
-	return nil
-}
-
-// fieldValues is what a finisher is called with: a Map result's values
-// in order (no object made for them), another result alone.
-func (rt *runtime) fieldValues(v any) []goja.Value {
-	m, ok := v.(engine.Map)
-	if !ok {
-		return []goja.Value{rt.toJS(v, 0)}
-	}
-	args := make([]goja.Value, len(m))
-	for i, f := range m {
-		args[i] = rt.toJS(f.Value, 1)
-	}
-	return args
 }
 
 // jsError is err as a JS error: a TypeError or RangeError when it says
