@@ -153,6 +153,31 @@ func BenchmarkCGIMode(b *testing.B) {
 	}
 }
 
+// BenchmarkResponse is a Workers-style handler answering with a Response
+// (a text body and one header, and Response.json), beside one returning
+// the same text: what making and sending the Response costs.
+func BenchmarkResponse(b *testing.B) {
+	handlers := []struct{ name, src string }{
+		{"string", "function handle(req) { return 'hello'; }"},
+		{"Response", "function handle(req) { return new Response('hello', { headers: { 'content-type': 'text/plain' } }); }"},
+		{"Response.json", "function handle(req) { return Response.json({ name: 'x', n: 1 }); }"},
+	}
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) {
+			p, _ := newPool(b, "response.js", h.src, Config{Workers: 1})
+			w := &nullWriter{h: http.Header{}}
+			r := cgi.NewRequest(context.Background(), benchParams, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.ServeCGI(w, r)
+			}
+			if s := p.Stats(); s.Errors > 0 {
+				b.Fatalf("%d script errors", s.Errors)
+			}
+		})
+	}
+}
+
 // BenchmarkTimer reports what one await of a zero-delay setTimeout costs
 // a handler (target: at most 5 µs): 100 awaits in turn, less an async
 // handler that awaits nothing; written as new Promise((r) =>

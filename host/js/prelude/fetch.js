@@ -228,7 +228,7 @@
       return { stream: body, type: null };
     }
     if (body instanceof ReadableStream) return { bytes: ReadableStream.bytes(body, who), type: null };
-    if (typeof body === "string") return { bytes: new Uint8Array(native.utf8Encode(body)), type: "text/plain;charset=UTF-8" };
+    if (typeof body === "string") return { bytes: body === "" ? new Uint8Array(0) : body, type: "text/plain;charset=UTF-8" };
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: view(body, who).slice(), type: null };
     if (body instanceof FormData) return encodeForm(body);
     if (typeof URLSearchParams === "function" && body instanceof URLSearchParams) {
@@ -244,15 +244,30 @@
   }
 
   // Body is what Request and Response share: the bytes, read once.
+  // A body given as a string stays one until read as bytes: a handler's
+  // new Response("text") is sent as it is, never encoded in JS.
   class Body {
     #bytes; #used = false; #source = null;
     constructor(bytes, source) { this.#bytes = bytes; this.#source = source || null; }
     get bodyUsed() { return this.#used || (this.#source !== null && this.#source.locked); }
+    #view() {
+      if (typeof this.#bytes === "string") this.#bytes = new Uint8Array(native.utf8Encode(this.#bytes));
+      return this.#bytes;
+    }
     take(who) {
       if (this.#source) return ReadableStream.bytes(this.#source, who);
+      this.#use(who);
+      return this.#view() || new Uint8Array(0);
+    }
+    // sendable is take for sending: a string stays a string.
+    sendable(who) {
+      if (this.#source) return ReadableStream.bytes(this.#source, who);
+      this.#use(who);
+      return this.#bytes || new Uint8Array(0);
+    }
+    #use(who) {
       if (this.#used) throw new TypeError(`${who}: body has already been read`);
       if (this.#bytes) this.#used = true;
-      return this.#bytes || new Uint8Array(0);
     }
     // read is a Promise of f(the whole body): a stream's chunks as they
     // come; bytes at once (one Promise, no extra hop: fetch's hot path).
@@ -272,7 +287,7 @@
       });
       return next();
     }
-    peek() { return this.#source || this.#bytes; }
+    peek() { return this.#source || this.#view(); }
     source() { return this.#source; }
     // stream is the body as a ReadableStream (the same one each time).
     stream() {
@@ -481,9 +496,10 @@
     const b = responseBody(r);
     if (b.source()) {
       if (b.source().locked) throw new TypeError("handle's Response: body has already been read");
-      return { status: r.status, headers: [...r.headers], stream: b.source() };
+      return { status: r.status, headers: headerList(r.headers), stream: b.source() };
     }
-    return { status: r.status, headers: [...r.headers], body: b.take("handle's Response") };
+    // the pairs as added (a name repeated is sent repeated): no iterator
+    return { status: r.status, headers: headerList(r.headers), body: b.sendable("handle's Response") };
   }
   return { fetch, Headers, Request, Response, ReadableStream, makeResponse, requestBody, responseParts, pump };
 })

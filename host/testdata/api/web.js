@@ -90,6 +90,10 @@ function handle(req) {
     h.append("set-cookie", "b=2");
     return new Response("id,name\n1,ann\n", { status: 201, headers: h });
   }
+  if (req.query.case === "return text") { // a string body is sent as its UTF-8 bytes
+    const r = new Response("héllo ✓ 😀");
+    return req.query.read ? new Response(r.body) : r;
+  }
   if (req.query.case === "return used response") {
     const r = new Response("x");
     r.text();
