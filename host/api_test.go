@@ -188,6 +188,7 @@ var apiCases = []apiCase{
 		body_lua: "no error\nno error\nno error\nno error\nno error\nhttp.get: more than 5 outbound requests in one request ([fetch] max_per_request)"},
 	{name: "fetch in parallel", script: "fetch", only: "js", uri: "/?case=parallel&up={up}", status: 200, body: "slow 200,slow 200,slow 200,slow 200 overlapped"},
 	{name: "fetch aborted", script: "fetch", only: "js", uri: "/?case=abort&up={up}", status: 200, body: "DOMException: This operation was aborted promptly"},
+	{name: "fetch aborted by AbortSignal.timeout", script: "fetch", only: "js", uri: "/?case=abort%20timeout&up={up}", status: 200, body: "DOMException: The operation timed out. promptly"},
 	{name: "Response.json of bytes", script: "fetch", only: "js", uri: "/?case=json%20bytes&up={up}", status: 200, body: "[1] true SyntaxError: JSON.parse: invalid character 'n' looking for beginning of object key string at offset 1"},
 	{name: "fetch body read once", script: "fetch", only: "js", uri: "/?case=used&up={up}", status: 200, body: "true TypeError: Response.json: body has already been read"},
 	{name: "http unknown option", script: "fetch", only: "lua", uri: "/?case=bad%20option&up={up}", status: 200, contains: []string{`http.get: unknown option "timeuot" (known: headers, timeout)`}},

@@ -57,6 +57,11 @@ async function handle(req) {
     const e = await fail(fetch(up + "/slow?ms=5000", { signal: c.signal }));
     return e + (performance.now() - t0 < 2000 ? " promptly" : " late");
   }
+  case "abort timeout": { // AbortSignal.timeout's timer aborts a fetch in flight
+    const t0 = performance.now();
+    const e = await fail(fetch(up + "/slow?ms=5000", { signal: AbortSignal.timeout(50) }));
+    return e + (performance.now() - t0 < 2000 ? " promptly" : " late");
+  }
   case "json bytes": { // json() reads the bytes: a byte order mark dropped, bad UTF-8 replaced, bad JSON a SyntaxError
     const bom = await new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x5b, 0x31, 0x5d])).json();
     const bad = await new Response(new Uint8Array([0x22, 0x61, 0xff, 0x62, 0x22])).json();
