@@ -147,7 +147,7 @@ func (l *loop) call(start asyncStart) { l.calls = append(l.calls, start) }
 // ran one.
 func (l *loop) startCalls() bool {
 	calls := l.calls
-	if len(calls) == 0 {
+	if len(calls) == 0 || l.rt.interp.stop.Load() != nil { // stopped: wait says so
 		return false
 	}
 	defer func() { clear(calls); l.calls = calls[:0] }()
