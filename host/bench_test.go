@@ -153,18 +153,20 @@ func BenchmarkCGIMode(b *testing.B) {
 	}
 }
 
-// BenchmarkResponse is a Workers-style handler answering with a Response
-// (a text body and one header, and Response.json), beside one returning
-// the same text: what making and sending the Response costs.
+// BenchmarkResponse is a handler answering with a Response (a text body
+// and one header, and Response.json), beside one returning the same text:
+// what making and sending the Response costs; and the Web-standard
+// handler (export default { fetch }), which also gets a Request.
 func BenchmarkResponse(b *testing.B) {
-	handlers := []struct{ name, src string }{
-		{"string", "function handle(req) { return 'hello'; }"},
-		{"Response", "function handle(req) { return new Response('hello', { headers: { 'content-type': 'text/plain' } }); }"},
-		{"Response.json", "function handle(req) { return Response.json({ name: 'x', n: 1 }); }"},
+	handlers := []struct{ name, file, src string }{
+		{"string", "string.js", "function handle(req) { return 'hello'; }"},
+		{"Response", "response.js", "function handle(req) { return new Response('hello', { headers: { 'content-type': 'text/plain' } }); }"},
+		{"Response.json", "json.js", "function handle(req) { return Response.json({ name: 'x', n: 1 }); }"},
+		{"fetch-handler", "worker.mjs", "export default { fetch(request) { return new Response('hello'); } };"},
 	}
 	for _, h := range handlers {
 		b.Run(h.name, func(b *testing.B) {
-			p, _ := newPool(b, "response.js", h.src, Config{Workers: 1})
+			p, _ := newPool(b, h.file, h.src, Config{Workers: 1})
 			w := &nullWriter{h: http.Header{}}
 			r := cgi.NewRequest(context.Background(), benchParams, nil)
 			b.ReportAllocs()

@@ -78,12 +78,13 @@ export function handle(req) { return <ul><>{["a", "b"].map((x) => <li>{x}</li>)}
 			"pragma.jsx": `/** @jsx mk */
 const mk = (tag, props, ...kids) => "[" + tag + ":" + kids.join("") + "]";
 export function handle() { return <b>bold</b>; }`}},
-		{name: "fetch handler", script: "app.mjs", method: "POST", uri: "/items?x=1", body: `{"name":"pen"}`, want: `{"got":"pen","path":"/items","x":"1","method":"POST","mode":"test"}`, status: 201, files: map[string]string{
+		{name: "fetch handler", script: "app.mjs", method: "POST", uri: "/items?x=1", body: `{"name":"pen"}`, want: `{"got":"pen","path":"/items","x":"1","method":"POST","mode":"test","ua":"test/1","ct":"text/plain","headers":"content-length,content-type,user-agent"}`, status: 201, files: map[string]string{
 			"app.mjs": `export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const item = await request.json();
-    return Response.json({ got: item.name, path: url.pathname, x: url.searchParams.get("x"), method: request.method, mode: env.APP_MODE }, { status: 201 });
+    return Response.json({ got: item.name, path: url.pathname, x: url.searchParams.get("x"), method: request.method, mode: env.APP_MODE,
+      ua: request.headers.get("User-Agent"), ct: request.headers.get("content-type"), headers: [...request.headers.keys()].join() }, { status: 201 });
   },
 };`}},
 		{name: "fetch handler formData, multipart", script: "form.mjs", method: "POST", uri: "/", body: testMultipart.body,

@@ -328,10 +328,11 @@
     return href;
   }
 
-  let requestBody, requestSignal;
+  let requestBody, requestSignal, makeRequest;
   class Request {
-    #url; #method; #headers; #body; #redirect; #signal;
+    #url; #method; #headers; #body; #redirect = "follow"; #signal = null;
     constructor(input, init) {
+      if (input === trusted) return; // makeRequest fills it in
       if (arguments.length === 0) throw new TypeError("Request: 1 argument required, but only 0 present.");
       init = init == null ? {} : init;
       const base = input instanceof Request ? input : null;
@@ -355,7 +356,11 @@
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
-    get headers() { return this.#headers; }
+    get headers() {
+      const h = this.#headers;
+      if (h instanceof Headers) return h;
+      return (this.#headers = new Headers(h, trusted));
+    }
     get redirect() { return this.#redirect; }
     get signal() {
       if (this.#signal === null) this.#signal = new AbortController().signal;
@@ -377,6 +382,17 @@
     get [Symbol.toStringTag]() { return "Request"; }
     static {
       requestBody = (r) => r.#body;
+      // makeRequest is the server's own request as a Request, from parts
+      // already valid: [lower-case name, value] pairs, made a Headers
+      // only when asked for; the body's bytes, or null.
+      makeRequest = (url, method, pairs, bytes) => {
+        const r = new Request(trusted);
+        r.#url = parseURL(url, "Request");
+        r.#method = method;
+        r.#headers = pairs;
+        r.#body = new Body(bytes);
+        return r;
+      };
       requestSignal = (r) => r.#signal;
     }
   }
@@ -501,5 +517,5 @@
     // the pairs as added (a name repeated is sent repeated): no iterator
     return { status: r.status, headers: headerList(r.headers), body: b.sendable("handle's Response") };
   }
-  return { fetch, Headers, Request, Response, ReadableStream, makeResponse, requestBody, responseParts, pump };
+  return { fetch, Headers, Request, Response, ReadableStream, makeRequest, makeResponse, requestBody, responseParts, pump };
 })

@@ -4,14 +4,15 @@
 // go on after the answer, within the request's timeout.
 (function (native, need) {
   "use strict";
-  const { Request } = need;
+  const { makeRequest } = need;
   function requestOf(req) {
     const p = req.params, h = req.headers;
     const scheme = p.HTTPS === "on" || p.REQUEST_SCHEME === "https" ? "https" : "http";
     const host = h.host || p.SERVER_NAME || "localhost";
-    const init = { method: req.method, headers: Object.keys(h).map((k) => [k, h[k]]) };
-    if (req.method !== "GET" && req.method !== "HEAD") init.body = req.stdin.readBytes();
-    return new Request(`${scheme}://${host}${p.REQUEST_URI || req.path}`, init);
+    const keys = Object.keys(h), pairs = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) pairs[i] = [keys[i], h[keys[i]]];
+    const body = req.method !== "GET" && req.method !== "HEAD" ? req.stdin.readBytes() : null;
+    return makeRequest(`${scheme}://${host}${p.REQUEST_URI || req.path}`, req.method, pairs, body);
   }
   function fetchHandler(app) {
     return async function handle(req) {
