@@ -15,15 +15,24 @@
     return makeRequest(`${scheme}://${host}${p.REQUEST_URI || req.path}`, req.method, pairs, body);
   }
   function fetchHandler(app) {
-    return async function handle(req) {
+    // An app that answers at once, with nothing to wait for, is answered
+    // without an async function's Promise and await.
+    return function handle(req) {
       const waits = [];
       const ctx = { waitUntil(p) { waits.push(Promise.resolve(p)); }, passThroughOnException() {} };
-      const res = await app.fetch(requestOf(req), process.env, ctx);
-      if (waits.length === 0) return res;
-      const streaming = native.respond(res);
-      flush();
-      await Promise.allSettled([streaming, ...waits]);
+      const res = app.fetch(requestOf(req), process.env, ctx);
+      if (waits.length === 0 && (res === null || typeof res !== "object" || typeof res.then !== "function")) return res;
+      return finish(res, waits);
     };
+  }
+  // finish answers with the Response an app gave (or a Promise of one),
+  // then waits for what it passed to ctx.waitUntil.
+  async function finish(answer, waits) {
+    const res = await answer;
+    if (waits.length === 0) return res;
+    const streaming = native.respond(res);
+    flush();
+    await Promise.allSettled([streaming, ...waits]);
   }
   return { fetchHandler };
 })
