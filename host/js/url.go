@@ -62,8 +62,12 @@ func (rt *runtime) bindURLNatives() {
 }
 
 // maxHrefs bounds the hrefs a runtime keeps: a script fetches a few URLs
-// over and over, or a new one each time (then the cache is only cleared).
-const maxHrefs = 256
+// over and over, or a new one each time (then the cache is only cleared);
+// a URL longer than maxHrefLen is not kept.
+const (
+	maxHrefs   = 256
+	maxHrefLen = 2048
+)
 
 // urlHref is an absolute URL's href, or null; Request and fetch ask for
 // it on every call, and parsing costs an eighth of a loopback fetch's
@@ -75,6 +79,9 @@ func (rt *runtime) urlHref(s string) goja.Value {
 	v := goja.Null()
 	if u, ok := parseURL(s, goja.Undefined()); ok {
 		v = rt.vm.ToValue(u.Href(false))
+	}
+	if len(s) > maxHrefLen {
+		return v
 	}
 	if len(rt.hrefs) >= maxHrefs {
 		clear(rt.hrefs)

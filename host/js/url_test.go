@@ -3,6 +3,7 @@ package js
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -165,5 +166,10 @@ func TestURLHrefCache(t *testing.T) {
 	}
 	if n := len(rt.hrefs); n > maxHrefs {
 		t.Errorf("%d hrefs kept, want at most %d", n, maxHrefs)
+	}
+	clear(rt.hrefs)
+	long := "http://h/" + strings.Repeat("a", maxHrefLen)
+	if v := rt.urlHref(long); v.String() != long || len(rt.hrefs) != 0 {
+		t.Errorf("a %d-byte URL: %d kept", len(long), len(rt.hrefs))
 	}
 }
