@@ -137,13 +137,8 @@ func fetchResult(res *outbound.Response, err error) (any, error) {
 // for one string, not an array per header (neither names nor values can
 // hold a line break).
 func headerLines(h http.Header) string {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var b strings.Builder
-	for _, k := range names {
+	for _, k := range sortedNames(h) {
 		for _, v := range h[k] {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
@@ -158,18 +153,23 @@ func headerLines(h http.Header) string {
 
 // headerPairs is h as [lower-case name, value] pairs, in order.
 func headerPairs(h http.Header) []any {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var out []any
-	for _, k := range names {
+	for _, k := range sortedNames(h) {
 		for _, v := range h[k] {
 			out = append(out, []any{strings.ToLower(k), v})
 		}
 	}
 	return out
+}
+
+// sortedNames is h's names in order.
+func sortedNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // luaRequest is http.request{url=, method=, headers=, body=, timeout=}.
