@@ -6,17 +6,23 @@ import (
 	"time"
 )
 
-// Functions handed one after another run on the same goroutine.
+// A goroutine that has run a function waits for the next one: functions
+// handed one after another run on the same goroutine.
 func TestReusesGoroutines(t *testing.T) {
 	p := newPool(time.Minute)
-	for range 20 {
-		done := make(chan struct{})
-		p.run(func() { close(done) })
+	done := make(chan struct{})
+	p.run(func() { done <- struct{}{} })
+	<-done
+	for i := range 20 {
+		select {
+		case p.idle <- func() { done <- struct{}{} }: // taken only by a waiting goroutine
+		case <-time.After(5 * time.Second):
+			t.Fatalf("call %d: no goroutine came back to wait for work", i+2)
+		}
 		<-done
-		time.Sleep(2 * time.Millisecond) // the goroutine gets back to waiting
 	}
-	if n := p.running.Load(); n > 2 {
-		t.Errorf("20 calls in turn left %d goroutines, want the same one (or two)", n)
+	if n := p.running.Load(); n != 1 {
+		t.Errorf("21 calls in turn: %d goroutines, want 1", n)
 	}
 }
 
