@@ -406,22 +406,28 @@
   }
 
   const nullBody = [101, 103, 204, 205, 304];
-  let responseBody, makeResponse;
+  const noInit = Object.freeze({});
+  let responseBody, responsePairs, makeResponse;
   class Response {
     #status; #statusText; #headers; #body; #url = ""; #redirected = false; #type = "default";
     constructor(body = null, init, mark) {
       if (mark === trusted) return; // makeResponse fills it in
-      init = init == null ? {} : init;
+      init = init == null ? noInit : init;
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
         throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       }
       this.#status = status;
       this.#statusText = init.statusText === undefined ? "" : String(init.statusText);
-      this.#headers = new Headers(init.headers);
+      // no headers given: raw pairs, a Headers made only when asked for
+      const h = init.headers === undefined ? [] : new Headers(init.headers);
       const b = extractBody(body, "Response", true);
       if (b && nullBody.includes(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
-      if (b && b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
+      if (b && b.type) {
+        if (Array.isArray(h)) h.push(["content-type", b.type]);
+        else if (!h.has("content-type")) h.set("content-type", b.type);
+      }
+      this.#headers = h;
       this.#body = new Body(b ? b.bytes : null, b ? b.stream : null);
     }
     get status() { return this.#status; }
@@ -457,6 +463,12 @@
     get [Symbol.toStringTag]() { return "Response"; }
     static {
       responseBody = (r) => r.#body;
+      // responsePairs is a Response's headers as pairs, without making a
+      // Headers of raw ones.
+      responsePairs = (r) => {
+        const h = r.#headers;
+        return h instanceof Headers ? headerList(h) : typeof h === "string" ? linePairs(h) : h;
+      };
       // makeResponse is a Response of checked parts, in the order of the
       // fields fetch's native call settles with; headers stay raw until
       // asked for (pairs, or fetch's "name\nvalue\n…"), body is bytes.
@@ -512,10 +524,10 @@
     const b = responseBody(r);
     if (b.source()) {
       if (b.source().locked) throw new TypeError("handle's Response: body has already been read");
-      return { status: r.status, headers: headerList(r.headers), stream: b.source() };
+      return { status: r.status, headers: responsePairs(r), stream: b.source() };
     }
     // the pairs as added (a name repeated is sent repeated): no iterator
-    return { status: r.status, headers: headerList(r.headers), body: b.sendable("handle's Response") };
+    return { status: r.status, headers: responsePairs(r), body: b.sendable("handle's Response") };
   }
   return { fetch, Headers, Request, Response, ReadableStream, makeRequest, makeResponse, requestBody, responseParts, pump };
 })
