@@ -204,7 +204,7 @@ var apiCases = []apiCase{
 	{name: "Headers", script: "web", only: "js", uri: "/?case=headers", status: 200,
 		body: `1, 2|text/plain|true|content-type=text/plain;set-cookie=a=1;set-cookie=b=2;x-a=1, 2|2|TypeError: Headers.set: "bad name" is not a valid header name|TypeError: Headers.set: "a\nb" is not a valid header value`},
 	{name: "Response and Request", script: "web", only: "js", uri: "/?case=response", status: 200,
-		body: "201|true|application/json|2|301|http://h/x|error|TypeError: Response: a 204 response cannot have a body|RangeError: Response: status 99 is not in the range 200 to 599|patch|DELETE|TypeError: Request: the CONNECT method is forbidden"},
+		body: "201|true|application/json|2|301|http://h/x|error|TypeError: Response: a 204 response cannot have a body|RangeError: Response: status 99 is not in the range 200 to 599|patch|DELETE|TypeError: Request: the CONNECT method is forbidden|application/vnd.api+json"},
 	{name: "Event, EventTarget, AbortController", script: "web", only: "js", uri: "/?case=events", status: 200,
 		body: "f:x|once|f:x|onabort|abort AbortError|true|AbortError: This operation was aborted|8|NotFoundError|true|20|why|TypeError: AbortSignal: Illegal constructor (use new AbortController().signal)"},
 	{name: "AbortSignal.timeout", script: "web", only: "js", uri: "/?case=timeout%20signal", status: 200, body: "TimeoutError true"},

@@ -407,6 +407,7 @@
 
   const nullBody = [101, 103, 204, 205, 304];
   const noInit = Object.freeze({});
+  const jsonBody = Symbol("json body"); // Response.json's mark
   let responseBody, responsePairs, makeResponse;
   class Response {
     #status; #statusText; #headers; #body; #url = ""; #redirected = false; #type = "default";
@@ -422,6 +423,7 @@
       // no headers given: raw pairs, a Headers made only when asked for
       const h = init.headers === undefined ? [] : new Headers(init.headers);
       const b = extractBody(body, "Response", true);
+      if (b && mark === jsonBody) b.type = "application/json";
       if (b && nullBody.includes(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
       if (b && b.type) {
         if (Array.isArray(h)) h.push(["content-type", b.type]);
@@ -449,9 +451,7 @@
     static json(data, init) {
       const body = JSON.stringify(data);
       if (body === undefined) throw new TypeError("Response.json: the data cannot be serialized as JSON");
-      const r = new Response(body, init);
-      r.headers.set("content-type", "application/json");
-      return r;
+      return new Response(body, init, jsonBody); // application/json unless init's headers name a type
     }
     static redirect(url, status = 302) {
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: ${status} is not a redirect status`);

@@ -46,7 +46,8 @@ function handle(req) {
     const red = Response.redirect("http://h/x", 301);
     return [r.status, r.ok, r.headers.get("content-type"), r.headers.get("x-b"), red.status, red.headers.get("location"), Response.error().type,
       t(() => new Response("x", { status: 204 })), t(() => new Response(null, { status: 99 })), new Request("http://h/", { method: "patch" }).method,
-      new Request("http://h/", { method: "delete" }).method, t(() => new Request("http://h/", { method: "CONNECT" }))].join("|");
+      new Request("http://h/", { method: "delete" }).method, t(() => new Request("http://h/", { method: "CONNECT" })),
+      Response.json([], { headers: { "Content-Type": "application/vnd.api+json" } }).headers.get("content-type")].join("|");
   }
   case "events": {
     const out = [];
