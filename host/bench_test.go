@@ -49,6 +49,12 @@ func benchScript(b *testing.B, name string) { benchScriptWith(b, name, Config{Wo
 
 func benchScriptWith(b *testing.B, name string, cfg Config) {
 	p, _ := poolFor(b, benchFile(name), cfg)
+	benchPool(b, p)
+}
+
+// benchPool serves benchParams from p with no front, once per iteration,
+// and fails on a script error.
+func benchPool(b *testing.B, p *Pool) {
 	w := &nullWriter{h: http.Header{}}
 	r := cgi.NewRequest(context.Background(), benchParams, nil)
 	b.ReportAllocs()
@@ -167,15 +173,7 @@ func BenchmarkResponse(b *testing.B) {
 	for _, h := range handlers {
 		b.Run(h.name, func(b *testing.B) {
 			p, _ := newPool(b, h.file, h.src, Config{Workers: 1})
-			w := &nullWriter{h: http.Header{}}
-			r := cgi.NewRequest(context.Background(), benchParams, nil)
-			b.ReportAllocs()
-			for b.Loop() {
-				p.ServeCGI(w, r)
-			}
-			if s := p.Stats(); s.Errors > 0 {
-				b.Fatalf("%d script errors", s.Errors)
-			}
+			benchPool(b, p)
 		})
 	}
 }

@@ -78,8 +78,11 @@ func (rt *runtime) bodyJSON(c goja.FunctionCall) goja.Value {
 		s, _, _ := decodeUTF8(b, false, false)
 		b = []byte(s)
 	}
-	return rt.decodeJSON(bytes.TrimPrefix(b, []byte("\uFEFF")))
+	return rt.decodeJSON(bytes.TrimPrefix(b, byteOrderMark))
 }
+
+// byteOrderMark is U+FEFF in UTF-8.
+var byteOrderMark = []byte("\uFEFF")
 
 // throwSyntax throws a SyntaxError.
 func (rt *runtime) throwSyntax(msg string) {
